@@ -1,0 +1,124 @@
+"""Enterprises: cloud stages (none, basic, core business on cloud, star-rated), peer effects within
+sector x city groups, cloud incentives, IT spending; and the Mesa agent view.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from infosim.agents.context import EnterpriseDraw as D
+from infosim.agents.context import MonthContext
+from infosim.agents.state import EnterpriseState
+from infosim.data import load_table, values
+from infosim.levers import Government
+from infosim.scenario.schema import Parameters
+
+if TYPE_CHECKING:
+    from infosim.model import InfoConsumptionModel
+
+OTHER_SECTOR = 13  # firms outside the 13 manufacturing clusters: no R&D super-deduction
+
+
+class Enterprises:
+    """The enterprise population: state arrays plus vectorised behaviours.
+
+    Args:
+        state: the enterprises' state arrays.
+        params: the scenario's uncertain parameters.
+        weight: real enterprises each agent stands for.
+    """
+
+    def __init__(self, state: EnterpriseState, params: Parameters, weight: float) -> None:
+        self.state = state
+        self.params = params
+        self.weight = weight
+        cloud = values(load_table("enterprises"))["cloud"]
+        self.spend_share = np.asarray(cloud["spend_share_by_stage"], dtype=np.float32)
+        self.gain_share = np.asarray(cloud["gain_share_by_stage"], dtype=np.float32)
+        self.n_groups = int(state.group.max()) + 1 if state.n else 1
+        self.manufacturer = state.sector != OTHER_SECTOR
+        self.month_spend = np.zeros(state.n, dtype=np.float32)
+        # Star rating needs a minimum cloud spend: firms too small for it stay at 'core'.
+        self.star_eligible = self.spend_share[3] * state.it_budget >= cloud["star_min_cloud_spend_yuan"]
+
+    def peer_share_next_stage(self) -> np.ndarray:
+        """Share of each firm's sector-city peers already at the stage above its own."""
+        s = self.state
+        counts = np.bincount(s.group.astype(np.int64) * 4 + s.stage, minlength=self.n_groups * 4)
+        counts = counts.reshape(self.n_groups, 4).astype(np.float32)
+        at_least = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # firms at stage >= k
+        share = at_least / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        next_stage = np.minimum(s.stage + 1, 3)
+        return share[s.group, next_stage]
+
+    def climb_cloud_stages(self, ctx: MonthContext, gov: Government) -> None:
+        """Firms move up one cloud stage when the expected gain beats the cost net of incentives."""
+        s, ep = self.state, self.params.enterprises
+        can = (s.stage < 2) | ((s.stage == 2) & self.star_eligible)
+        nxt = np.minimum(s.stage + 1, 3)
+        extra_spend = (self.spend_share[nxt] - self.spend_share[s.stage]) * s.it_budget
+        gain = (self.gain_share[nxt] - self.gain_share[s.stage]) * s.it_budget
+        to_star = nxt == 3
+        peer = self.peer_share_next_stage()
+        base = ep.base_hazard * s.hazard_factor * s.digital * np.where(to_star, ep.star_hazard_factor, 1.0)
+        u = ctx.ent_draws[D.CLIMB]
+
+        def climbs(offer: np.ndarray, boost: float) -> np.ndarray:
+            # Net cost per yuan of IT budget, bounded: no incentive makes a move certain.
+            net_cost = np.clip((extra_spend - gain - offer) / np.maximum(s.it_budget, 1.0), -0.3, 0.3)
+            hazard = base * (1.0 + ep.peer_weight * (peer + boost)) * np.exp(-ep.net_cost_coef * net_cost)
+            return can & (u < hazard)
+
+        climb_b = climbs(np.zeros_like(extra_spend), 0.0)
+        incentive = gov.cloud_incentive
+        offer = incentive.annual_offer(ctx.month, extra_spend, to_star, self.manufacturer)
+        boost = incentive.peer_boost(ctx.month)
+        climb_a = climbs(offer, boost) if (offer.any() or boost) else climb_b
+        claim = np.flatnonzero(climb_a & (offer > 0))
+        amounts = incentive.one_off(ctx.month, extra_spend[claim], to_star[claim])
+        paid = incentive.pay_climbers(ctx.month, claim, amounts, s.city[claim], self.weight, ctx.ent_draws[D.ORDER][claim])
+        final = climb_a.copy()
+        refused = claim[~paid]
+        final[refused] = climb_b[refused]
+        s.received_cloud_incentive[claim[paid]] += amounts[paid].astype(np.float32)
+        s.stage = np.where(final, nxt, s.stage).astype(np.int8)
+        for stage, first in ((1, s.m_basic), (2, s.m_core), (3, s.m_star)):
+            first[final & (nxt == stage)] = ctx.month
+
+    def claim_deductions(self, ctx: MonthContext, gov: Government) -> None:
+        """Manufacturers with core business on cloud deduct their cloud spend (clause 27)."""
+        s = self.state
+        eligible = np.flatnonzero(self.manufacturer & (s.stage >= 2))
+        monthly_cloud = self.spend_share[s.stage[eligible]] * s.it_budget[eligible] / 12.0
+        credited = gov.cloud_incentive.pay_deduction(ctx.month, eligible, monthly_cloud, s.city[eligible], self.weight)
+        rate = gov.cloud_incentive.deduction_rate()
+        s.received_cloud_incentive[eligible[credited]] += (monthly_cloud[credited] * rate).astype(np.float32)
+
+    def spend(self, ctx: MonthContext) -> np.ndarray:
+        """This month's information spending of one real firm per agent: IT budget plus cloud."""
+        s = self.state
+        growth = (1 + self.params.spending.growth_per_year) ** ctx.years
+        total = (s.it_budget / 12.0 * growth + self.spend_share[s.stage] * s.it_budget / 12.0).astype(np.float32)
+        s.spend_total += total
+        self.month_spend = total
+        return total
+
+
+class Enterprise(mesa.Agent):
+    """An enterprise agent: a view onto row `index` of the enterprise arrays."""
+
+    def __init__(self, model: InfoConsumptionModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _s(self) -> EnterpriseState:
+        return self.model.enterprises.state
+
+    city = property(lambda self: int(self._s.city[self.index]), doc="city index")
+    sector = property(lambda self: int(self._s.sector[self.index]), doc="sector index")
+    size_class = property(lambda self: int(self._s.size_class[self.index]), doc="0 large .. 3 micro")
+    cloud_stage = property(lambda self: int(self._s.stage[self.index]), doc="0 none .. 3 star")

@@ -1,0 +1,116 @@
+"""Vectorised formulas of household decisions: each takes arrays and returns arrays, no state.
+
+These are the per-agent rules of the ODD's submodels written over whole populations; the
+idiomatic per-object version in ``benchmarks/mesa_reference.py`` follows the same formulas.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from infosim.scenario.schema import DiffusionParams, PhoneParams
+
+# Reference points at which the logit adjustments are zero (assumptions, see docs/ODD.md).
+PEER_REF = 0.15
+COVERAGE_REF = 0.5
+AWARENESS_REF = 0.3
+
+
+def weibull_scale(mean_life: float, shape: float) -> float:
+    """Weibull scale giving a mean life of `mean_life` months."""
+    return mean_life / math.gamma(1.0 + 1.0 / shape)
+
+
+def weibull_replacement_hazard(age: np.ndarray, mean_life: float, shape: float) -> np.ndarray:
+    """Probability that a phone of `age` months is replaced this month (discrete Weibull).
+
+    Computed through a lookup table over ages, so the cost is one gather per household.
+    """
+    table = replacement_hazard_table(mean_life, shape)
+    return table[np.minimum(age, table.size - 1)]
+
+
+@functools.cache
+def replacement_hazard_table(mean_life: float, shape: float, max_age: int = 601) -> np.ndarray:
+    """Hazard by age 0..max_age-1 months (float32)."""
+    scale = weibull_scale(mean_life, shape)
+    a = np.arange(max_age, dtype=np.float64) / scale
+    b = (np.arange(max_age, dtype=np.float64) + 1) / scale
+    return (1.0 - np.exp(a**shape - b**shape)).astype(np.float32)
+
+
+def stationary_phone_ages(n: int, mean_life: float, shape: float, rng: np.random.Generator) -> np.ndarray:
+    """Ages drawn from the stationary age distribution of a renewal process (density ∝ survival)."""
+    scale = weibull_scale(mean_life, shape)
+    ages = np.arange(600, dtype=np.float64)
+    survival = np.exp(-((ages / scale) ** shape))
+    cdf = np.cumsum(survival / survival.sum())
+    return np.searchsorted(cdf, rng.random(n)).astype(np.int16)
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)) with p clipped to (1e-6, 1 - 1e-6)."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def price_term(net_price: np.ndarray | float, list_price: float, monthly_income: np.ndarray, ref_income: float) -> np.ndarray:
+    """log(net price / household's monthly income) - log(list price / reference income)."""
+    return np.log(np.maximum(net_price, 1.0) / monthly_income) - np.log(list_price / ref_income)
+
+
+def choose_5g_probability(
+    p: PhoneParams,
+    national_share: float,
+    price_x: np.ndarray,
+    peer: np.ndarray,
+    covered: np.ndarray,
+    aware_lit: np.ndarray,
+) -> np.ndarray:
+    """Probability that a household replacing its phone picks a 5G model (logit).
+
+    The intercept follows the national 5G share of phone supply; price relative to income,
+    the share of contacts with 5G, local coverage and awareness x literacy shift it.
+    """
+    base = logit(national_share) if p.national_trend else 0.0
+    z = (
+        base
+        + p.choice_price_coef * price_x
+        + p.choice_peer_coef * (peer - PEER_REF)
+        + p.choice_coverage_coef * (covered - COVERAGE_REF)
+        + p.choice_awareness_coef * (aware_lit - AWARENESS_REF)
+    )
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def bass_upgrade_probability(
+    d: DiffusionParams,
+    p: PhoneParams,
+    peer: np.ndarray,
+    price_x: np.ndarray,
+    covered: np.ndarray,
+    aware_lit: np.ndarray,
+) -> np.ndarray:
+    """Monthly probability of a discretionary (early) upgrade to 5G: 1 - exp(-(p + q s) m).
+
+    s is the share of contacts with a 5G phone, m a multiplier for affordability, coverage and
+    awareness; with all three effects off, m = 1 and this is the Bass hazard.
+    """
+    mult = np.ones_like(peer)
+    if d.price_effect:
+        mult = mult * np.clip(np.exp(p.choice_price_coef * price_x), 0.0, 3.0)
+    if d.coverage_effect:
+        mult = mult * np.where(covered, 1.0, 0.2)
+    if d.awareness_effect:
+        mult = mult * np.clip(aware_lit / AWARENESS_REF, 0.0, 3.0)
+    hazard = (d.bass_p + d.bass_q * peer) * mult
+    return 1.0 - np.exp(-hazard)
+
+
+def product_hazard(p0: float, q: float, peer: np.ndarray, price: float, net_price: np.ndarray | float, elasticity: float) -> np.ndarray:
+    """Monthly adoption probability of a home product: (p + q s) x (net / list price)^elasticity."""
+    ratio = np.maximum(np.asarray(net_price, dtype=np.float32), 1.0) / np.float32(price)
+    return 1.0 - np.exp(-(p0 + q * peer) * ratio**elasticity)

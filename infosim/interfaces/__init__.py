@@ -1,0 +1,1 @@
+"""User interfaces: the `infosim` command line and the Solara app."""

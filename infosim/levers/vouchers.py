@@ -1,0 +1,110 @@
+"""Information consumption vouchers (clause 27): waves with a face value, a minimum spend, a
+number of vouchers and a redemption window; eligibility rules; first-come distribution.
+
+A voucher is issued only while the budget can cover it (the liability is committed at issue), so
+every redemption is funded; unredeemed vouchers lapse at the end of their window and free
+their commitment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from infosim.agents.state import HouseholdState
+from infosim.calendar import month_index
+from infosim.levers.base import LeverRule
+from infosim.levers.ledger import Ledger
+from infosim.scenario.schema import VoucherLever
+
+
+class Vouchers(LeverRule):
+    """Clause 27: '支持鼓励各设区市…发放"信息消费券"'."""
+
+    cfg: VoucherLever
+
+    def __init__(self, name: str, cfg: VoucherLever, run_start: str, ledger: Ledger) -> None:
+        super().__init__(name, cfg, run_start, ledger)
+        self.wave_months = [month_index(w.month, run_start) for w in cfg.waves]
+        self.committed = 0.0  # yuan promised by vouchers held and not yet redeemed
+        self.issued = 0.0  # vouchers issued (province total)
+        self.redeemed = 0.0
+
+    def eligible(self, hh: HouseholdState) -> np.ndarray:
+        """Households eligible under the lever's rule."""
+        rule = self.cfg.eligibility
+        if rule == "all":
+            return np.ones(hh.n, dtype=bool)
+        if rule == "low_income":
+            return hh.quintile < self.cfg.low_income_quintiles
+        if rule == "rural":
+            return ~hh.urban
+        if rule == "elderly":
+            return hh.elderly.copy()
+        return ~hh.urban | hh.elderly
+
+    def issue(self, month: int, hh: HouseholdState, claim_u: np.ndarray, order_u: np.ndarray, weight: float) -> int:
+        """Issue this month's waves: eligible claimants in first-come order while vouchers and budget last.
+
+        Returns:
+            Number of household agents that received a voucher.
+        """
+        if not self.cfg.enabled:
+            return 0
+        given = 0
+        for wave, wave_month in zip(self.cfg.waves, self.wave_months, strict=True):
+            if wave_month != month or not self.ledger.active(self.name):
+                continue
+            claim = self.eligible(hh) & (claim_u < self.cfg.claim_share) & (hh.voucher_face == 0)
+            idx = np.flatnonzero(claim)
+            idx = idx[np.argsort(order_u[idx], kind="stable")]
+            budget_left = self.ledger.remaining(self.name) - self.committed
+            face_total = wave.face_value_yuan * self.taper(month) * weight
+            n_budget = int(budget_left // face_total) if np.isfinite(budget_left) else idx.size
+            n = min(idx.size, int(round(wave.vouchers / weight)), max(n_budget, 0))
+            chosen = idx[:n]
+            hh.voucher_face[chosen] = wave.face_value_yuan * self.taper(month)
+            hh.voucher_min[chosen] = wave.min_spend_yuan
+            hh.voucher_expiry[chosen] = month + wave.window_months - 1
+            self.committed += n * face_total
+            self.issued += n * weight
+            given += n
+        return given
+
+    def purchase_boost(self, hh: HouseholdState, price: float) -> np.ndarray:
+        """Hazard multiplier for buying a product at `price` while holding a voucher.
+
+        A minimum-spend voucher pulls purchases that clear the minimum forward:
+        1 + induced_purchase_coef x face / min_spend (1 where no usable voucher).
+        """
+        usable = (hh.voucher_face > 0) & (hh.voucher_min <= price)
+        ratio = np.where(hh.voucher_min > 0, hh.voucher_face / np.maximum(hh.voucher_min, 1.0), 0.0)
+        return np.where(usable, 1.0 + self.cfg.induced_purchase_coef * ratio, 1.0).astype(np.float32)
+
+    def redeem(
+        self, month: int, hh: HouseholdState, redeemers: np.ndarray, product: str, order_u: np.ndarray, weight: float
+    ) -> np.ndarray:
+        """Pay the face value to `redeemers` (agent indices) for `product`; clear their vouchers.
+
+        Returns:
+            The agent indices actually paid.
+        """
+        if redeemers.size == 0:
+            return redeemers
+        redeemers = redeemers[np.argsort(order_u[redeemers], kind="stable")]
+        face = hh.voucher_face[redeemers].astype(np.float64)
+        paid = self.ledger.pay(
+            self.name, month, face * weight, hh.city[redeemers], "household",
+            agent_ids=redeemers, product=product,
+        )
+        done = redeemers[paid]
+        self.committed -= float(face[paid].sum()) * weight
+        self.redeemed += done.size * weight
+        hh.received_vouchers[done] += hh.voucher_face[done]
+        hh.voucher_face[done] = 0.0
+        return done
+
+    def expire(self, month: int, hh: HouseholdState, weight: float) -> None:
+        """Lapse vouchers whose window ended this month and release their commitment."""
+        lapsed = (hh.voucher_face > 0) & (hh.voucher_expiry <= month)
+        self.committed -= float(hh.voucher_face[lapsed].sum()) * weight
+        hh.voucher_face[lapsed] = 0.0

@@ -1,0 +1,180 @@
+"""Build the synthetic population: household and enterprise state arrays from the data files.
+
+Households are drawn city by city (sorted by city, which keeps the social network local in
+memory), urban/rural by the city's region, then income, size, elderly head, digital literacy and
+the initial stock of phones and devices. Enterprises are drawn by city, sector and size class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from infosim.agents.household_rules import stationary_phone_ages
+from infosim.agents.state import EnterpriseState, HouseholdState
+from infosim.data import load_table, values
+from infosim.scenario.schema import CITIES
+
+REGIONS = ("south", "central", "north")
+BEFORE_START = -1  # first-adoption month of agents owning a product at the start
+
+
+@dataclass(frozen=True)
+class CityTable:
+    """Per-city inputs in the order of `CITIES`."""
+
+    names: tuple[str, ...]
+    population: np.ndarray
+    region: np.ndarray  # index into REGIONS
+    urban_share: np.ndarray
+    income_factor: np.ndarray
+    firm_density: np.ndarray
+
+
+def city_table() -> CityTable:
+    """City inputs joined with their region's urbanisation, income and firm-density factors."""
+    pop = values(load_table("population"))
+    ent = values(load_table("enterprises"))
+    regions = pop["regions"]
+    cities = pop["cities"]
+    region_idx = np.array([REGIONS.index(cities[c]["region"]) for c in CITIES], dtype=np.int8)
+    return CityTable(
+        names=CITIES,
+        population=np.array([cities[c]["population"] for c in CITIES], dtype=np.float64),
+        region=region_idx,
+        urban_share=np.array([regions[REGIONS[r]]["urban_share"] for r in region_idx]),
+        income_factor=np.array([regions[REGIONS[r]]["income_factor"] for r in region_idx]),
+        firm_density=np.array(
+            [ent["regions"][f"{REGIONS[r]}_firm_density"] for r in region_idx], dtype=np.float64
+        ),
+    )
+
+
+def _counts(total: int, shares: np.ndarray) -> np.ndarray:
+    """Integer counts summing to `total`, proportional to `shares` (largest remainder)."""
+    raw = shares / shares.sum() * total
+    counts = np.floor(raw).astype(np.int64)
+    short = total - counts.sum()
+    if short:
+        counts[np.argsort(raw - counts)[::-1][:short]] += 1
+    return counts
+
+
+def build_households(
+    n: int, rng: np.random.Generator, homogeneous: bool = False, phone_life: tuple[float, float] = (42.0, 2.5)
+) -> HouseholdState:
+    """Draw `n` household agents standing for the province's family households.
+
+    Args:
+        n: number of household agents.
+        rng: the population random generator.
+        homogeneous: identical households (used for docking against the analytic Bass model).
+        phone_life: (mean life in months, Weibull shape) for the initial phone ages.
+    """
+    pop = values(load_table("population"))
+    prov, dig = pop["province"], pop["digital"]
+    cities = city_table()
+    per_city = _counts(n, cities.population)
+    city = np.repeat(np.arange(len(CITIES), dtype=np.int8), per_city)
+    urban = rng.random(n) < cities.urban_share[city]
+    size_shares = np.asarray(prov["household_size_shares"])
+    size = (rng.choice(len(size_shares), size=n, p=size_shares / size_shares.sum()) + 1).astype(
+        np.int8
+    )
+    base_income = np.where(urban, prov["income_urban_per_capita_yuan"], prov["income_rural_per_capita_yuan"])
+    sd = prov["income_log_sd"]
+    income_pc = base_income * cities.income_factor[city] * np.exp(
+        rng.normal(-0.5 * sd * sd, sd, n)
+    )
+    elderly_p = np.where(urban, prov["elderly_head_share_urban"], prov["elderly_head_share_rural"])
+    elderly = rng.random(n) < elderly_p
+    literacy = dig["literacy_base"] * np.where(urban, 1.0, dig["literacy_rural_factor"])
+    literacy = literacy * np.where(elderly, dig["literacy_elderly_factor"], 1.0)
+    literacy = np.clip(literacy * rng.uniform(0.7, 1.3, n), 0.02, 1.0)
+    awareness = np.clip(dig["awareness_2020"] * rng.uniform(0.5, 1.5, n), 0.0, 1.0)
+    if homogeneous:
+        urban[:] = True
+        size[:] = 3
+        elderly[:] = False
+        income_pc[:] = prov["income_urban_per_capita_yuan"]
+        literacy[:] = 1.0
+        awareness[:] = 1.0
+    state = HouseholdState.empty(n)
+    state.city[:] = city
+    state.urban[:] = urban
+    state.size[:] = size
+    state.income_pc[:] = income_pc
+    state.elderly[:] = elderly
+    state.literacy[:] = literacy
+    state.awareness[:] = awareness
+    state.loc_u[:] = rng.random(n, dtype=np.float32)
+    state.gig_u[:] = rng.random(n, dtype=np.float32)
+    state.quintile[:] = income_quintiles(income_pc)
+    _initial_stock(state, rng, dig, homogeneous, phone_life)
+    return state
+
+
+def income_quintiles(income: np.ndarray) -> np.ndarray:
+    """Quintile (0 = poorest) of each value, ties broken by order."""
+    ranks = np.empty(income.size, dtype=np.int64)
+    ranks[np.argsort(income, kind="stable")] = np.arange(income.size)
+    return (ranks * 5 // income.size).astype(np.int8)
+
+
+def _initial_stock(
+    state: HouseholdState, rng: np.random.Generator, dig: dict, homogeneous: bool, phone_life: tuple[float, float]
+) -> None:
+    """Phones, plans and devices owned at the start (January 2020)."""
+    n = state.n
+    state.phone_age[:] = stationary_phone_ages(n, *phone_life, rng)
+    if homogeneous:
+        return
+    state.phone5g[:] = rng.random(n) < dig["handset_5g_share_2020"]
+    state.phone_age[state.phone5g] = rng.integers(0, 6, int(state.phone5g.sum()))
+    state.plan5g[:] = state.phone5g & (rng.random(n) < dig["plan_5g_share_of_handsets_2020"])
+    state.broadband[:] = rng.random(n) < dig["broadband_share"]
+    avail = np.where(state.urban, dig["gigabit_available_urban_2020"], dig["gigabit_available_rural_2020"])
+    state.gigabit[:] = state.broadband & (state.gig_u < avail) & (
+        rng.random(n) < dig["gigabit_share_2020"] / max(float(np.mean(avail)), 1e-9)
+    )
+    state.smart_home[:] = rng.random(n) < dig["smart_home_share_2020"] * (0.6 + 0.8 * state.quintile / 4)
+    state.tv4k[:] = rng.random(n) < dig["tv4k_share_2020"] * (0.6 + 0.8 * state.quintile / 4)
+    for flag, first in (
+        (state.phone5g, state.m_phone5g),
+        (state.plan5g, state.m_plan5g),
+        (state.gigabit, state.m_gigabit),
+        (state.smart_home, state.m_smart_home),
+        (state.tv4k, state.m_tv4k),
+    ):
+        first[flag] = BEFORE_START
+
+
+def build_enterprises(n: int, rng: np.random.Generator) -> EnterpriseState:
+    """Draw `n` enterprise agents by city (population x regional firm density), sector and size."""
+    ent = values(load_table("enterprises"))
+    cities = city_table()
+    per_city = _counts(n, cities.population * cities.firm_density)
+    city = np.repeat(np.arange(len(CITIES), dtype=np.int8), per_city)
+    sec_shares = np.asarray(ent["sectors"]["shares"], dtype=np.float64)
+    sector = rng.choice(sec_shares.size, size=n, p=sec_shares / sec_shares.sum()).astype(np.int8)
+    classes = list(ent["size_classes"])
+    size_shares = np.array([ent["size_classes"][c]["share"] for c in classes])
+    size_class = rng.choice(len(classes), size=n, p=size_shares / size_shares.sum()).astype(np.int8)
+    budget = np.array([ent["size_classes"][c]["it_budget_yuan"] for c in classes])[size_class]
+    budget = budget * np.exp(rng.normal(-0.5 * 0.5**2, 0.5, n))
+    stage_p = np.array([ent["size_classes"][c]["initial_stage_shares"] for c in classes])
+    cum = np.cumsum(stage_p / stage_p.sum(axis=1, keepdims=True), axis=1)[size_class]
+    stage = (rng.random(n)[:, None] > cum).sum(axis=1).clip(0, 3).astype(np.int8)
+    state = EnterpriseState.empty(n)
+    state.city[:] = city
+    state.sector[:] = sector
+    state.size_class[:] = size_class
+    state.it_budget[:] = budget
+    state.stage[:] = stage
+    state.digital[:] = np.asarray(ent["sectors"]["digital_factor"])[sector]
+    state.hazard_factor[:] = np.array([ent["size_classes"][c]["hazard_factor"] for c in classes])[size_class]
+    for s, first in ((1, state.m_basic), (2, state.m_core), (3, state.m_star)):
+        first[stage >= s] = BEFORE_START
+    state.group[:] = sector.astype(np.int32) * len(CITIES) + city
+    return state

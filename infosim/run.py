@@ -1,0 +1,82 @@
+"""One simulation run: build the model for a scenario and seed, step it, return its outputs.
+
+This is the unit of work every executor runs (see ``infosim.experiments``): a pure function of
+(scenario, seed, scale) whose result is a :class:`RunResult` of plain DataFrames.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from infosim.scenario import Scenario, load_scenario
+
+
+@dataclass
+class RunResult:
+    """Everything a run produces.
+
+    Attributes:
+        scenario: scenario name.
+        seed: the integer seed the run used (``infosim run NAME --seed SEED`` reproduces it).
+        timeseries: one row per month: ``month`` ('YYYY-MM') then numeric province totals.
+        summary: scalar outcomes (values at horizons, cumulative totals).
+        breakdowns: end-of-run group breakdowns, long format:
+            ``dimension, group, metric, value`` (dimension e.g. ``income_quintile``).
+        ledger: government payments aggregated by ``lever, month, city, recipient, yuan``.
+        agents: agent-level records (``keep_agents=True`` only): one row per household or
+            enterprise agent with its groups, weight, first-adoption months and yuan received.
+        payments: agent-level payment log (``keep_agents=True`` only):
+            ``kind, agent_id, month, lever, product, yuan``.
+        elapsed_s: wall-clock seconds for build + run.
+    """
+
+    scenario: str
+    seed: int
+    timeseries: pd.DataFrame
+    summary: dict[str, float]
+    breakdowns: pd.DataFrame
+    ledger: pd.DataFrame
+    agents: pd.DataFrame | None = None
+    payments: pd.DataFrame | None = None
+    elapsed_s: float = 0.0
+    meta: dict[str, object] = field(default_factory=dict)
+
+
+def run_scenario(
+    scenario: Scenario | str | Path,
+    seed: int = 0,
+    *,
+    households: int | None = None,
+    months: int | None = None,
+    keep_agents: bool = False,
+    progress: bool = False,
+) -> RunResult:
+    """Simulate one scenario with one seed.
+
+    Args:
+        scenario: a :class:`Scenario`, or a scenario name / TOML path to load.
+        seed: integer seed; all randomness flows from it.
+        households: number of household agents (default: the scenario's ``run.households``).
+        months: number of monthly steps (default: the scenario's ``run.months``).
+        keep_agents: also return agent-level records and the agent-level payment log.
+        progress: print a progress line per simulated year (for long single runs).
+
+    Returns:
+        A :class:`RunResult`.
+    """
+    from infosim.model import InfoConsumptionModel
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    t0 = time.perf_counter()
+    model = InfoConsumptionModel(
+        scenario, seed=seed, households=households, months=months, keep_agents=keep_agents
+    )
+    model.run(progress=progress)
+    result = model.results()
+    result.elapsed_s = time.perf_counter() - t0
+    return result

@@ -1,0 +1,215 @@
+"""Load scenario TOML files: resolve `extends`, apply `key.path=value` overrides, validate.
+
+Errors are raised as :class:`infosim.errors.ScenarioError` with one line per problem that names
+the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from infosim.errors import ScenarioError
+from infosim.scenario.schema import Scenario
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for scenario names: $INFOSIM_SCENARIO_PATH, ./scenarios, the repo's."""
+    dirs = [Path(p) for p in os.environ.get("INFOSIM_SCENARIO_PATH", "").split(os.pathsep) if p]
+    dirs += [Path.cwd() / "scenarios", PACKAGE_ROOT / "scenarios"]
+    seen: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in seen:
+            seen.append(d.resolve())
+    return seen
+
+
+def list_scenarios() -> dict[str, Path]:
+    """All scenario names found, mapped to their files (first folder wins)."""
+    found: dict[str, Path] = {}
+    for d in scenario_dirs():
+        for f in sorted(d.glob("*.toml")):
+            found.setdefault(f.stem, f)
+    return found
+
+
+def find_scenario(name_or_path: str | Path) -> Path:
+    """Resolve a scenario name or a path to a TOML file."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise ScenarioError(f"{p}: no such scenario file")
+        return p
+    known = list_scenarios()
+    if str(name_or_path) in known:
+        return known[str(name_or_path)]
+    raise ScenarioError(
+        f"unknown scenario {name_or_path!r}; known: {', '.join(sorted(known)) or '(none)'}"
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning syntax errors into a ScenarioError naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Recursively merge `override` into a copy of `base` (tables merge, other values replace)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw dict of a scenario file with its `extends` chain merged in."""
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(f"{path}: 'extends' forms a cycle: {cycle}")
+    raw = read_toml(path)
+    parent = raw.get("extends")
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: key 'extends' must be a scenario name (string)")
+    parent_path = path.parent / f"{parent}.toml"
+    if not parent_path.is_file():
+        parent_path = find_scenario(parent)
+    base = resolve_raw(parent_path, (*_chain, path))
+    base.pop("description", None)
+    return deep_merge(base, raw)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse 'key.path=value'; the value is read as a TOML value, else kept as a string."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text!r}: expected key.path=value")
+    key, _, value = text.partition("=")
+    key = key.strip()
+    if not key:
+        raise ScenarioError(f"--set {text!r}: empty key")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key, parsed
+
+
+def set_path(raw: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key in a nested dict, creating tables as needed."""
+    parts = key.split(".")
+    node = raw
+    for part in parts[:-1]:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            raise ScenarioError(f"--set {key}: {part!r} is a value, not a table")
+        node = child
+    node[parts[-1]] = value
+
+
+def _normalise_overrides(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    return dict(parse_override(o) for o in overrides)
+
+
+def format_validation_error(source: str, exc: ValidationError) -> str:
+    """One line per problem: '<source>: key a.b.c: <message> (got <value>)'."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            parent = err["loc"][:-1]
+            msg = f"unknown key; allowed here: {', '.join(_allowed_keys(parent))}"
+            lines.append(f"{source}: key {loc}: {msg}")
+            continue
+        got = err.get("input")
+        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{source}: key {loc}: {msg}{got_text}")
+    return "\n".join(lines)
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        model = next((a for a in (ann, *args) if hasattr(a, "model_fields")), None)
+        if model is None:
+            return []
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def validate_raw(raw: Mapping[str, Any], source: str) -> Scenario:
+    """Validate a raw scenario dict; `source` names it in error messages."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(source, exc)) from None
+
+
+def load_scenario(
+    name_or_path: str | Path,
+    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Load a scenario by name (from `scenarios/`) or path, resolve `extends`, apply overrides.
+
+    Args:
+        name_or_path: a scenario name such as ``"jiangsu_2020"`` or a path to a TOML file.
+        overrides: ``["levers.vouchers.enabled=false", ...]`` or ``{"run.months": 24}``.
+
+    Returns:
+        The validated :class:`Scenario`.
+
+    Raises:
+        ScenarioError: with the file, the key and what is allowed.
+    """
+    path = find_scenario(name_or_path)
+    raw = resolve_raw(path)
+    raw.setdefault("name", path.stem)
+    over = _normalise_overrides(overrides)
+    for key, value in over.items():
+        set_path(raw, key, value)
+    source = str(path) + (" (with --set overrides)" if over else "")
+    return validate_raw(raw, source)
+
+
+def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Iterable[str]) -> Scenario:
+    """A copy of `scenario` with dotted-key overrides applied and re-validated."""
+    raw = scenario.model_dump(mode="python")
+    for key, value in _normalise_overrides(overrides).items():
+        set_path(raw, key, value)
+    return validate_raw(raw, f"scenario {scenario.name!r} (overrides)")
+
+
+def scenario_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a plain dict (e.g. read back from a results manifest)."""
+    return validate_raw(dict(raw), source)
