@@ -102,17 +102,23 @@ class InfoConsumptionModel(mesa.Model):
         pop_seq = np.random.SeedSequence(self.seed, spawn_key=(STREAM_POPULATION,))
         hh_seq, net_seq, ent_seq = pop_seq.spawn(3)
         phones = self.params.phones
-        hh_state = build_households(n_h, np.random.default_rng(hh_seq), self.params.households.homogeneous,
-                                    (phones.life_months, phones.life_shape))
+        hh_state = build_households(
+            n_h,
+            np.random.default_rng(hh_seq),
+            self.params.households.homogeneous,
+            (phones.life_months, phones.life_shape),
+        )
         net = self.params.network
         if net.mode == "small_world":
-            contacts = small_world_contacts(hh_state.city, net.degree, net.rewire, net.cross_city,
-                                            np.random.default_rng(net_seq))
+            contacts = small_world_contacts(
+                hh_state.city, net.degree, net.rewire, net.cross_city, np.random.default_rng(net_seq)
+            )
         else:
             contacts = np.zeros((n_h, 0), dtype=np.int32)
         self.households = Households(hh_state, contacts, self.params, self.household_weight)
-        self.enterprises = Enterprises(build_enterprises(n_e, np.random.default_rng(ent_seq)), self.params,
-                                       self.enterprise_weight)
+        self.enterprises = Enterprises(
+            build_enterprises(n_e, np.random.default_rng(ent_seq)), self.params, self.enterprise_weight
+        )
         area = self.households.area
         self.households_by_area = np.bincount(area, minlength=2 * len(CITIES)) * self.household_weight
         self.households_by_city = self.households_by_area.reshape(-1, 2).sum(axis=1)
@@ -127,10 +133,13 @@ class InfoConsumptionModel(mesa.Model):
         names, build_shares, _ = operator_table()
         cities = city_table()
         income_by_area = np.repeat(cities.income_factor, 2)
-        self.network = RadioNetwork(self.households_by_area, income_by_area, self.params.operators,
-                                    len(names), build_shares)
-        self.operators = [Operator(self, i, name, float(share)) for i, (name, share)
-                          in enumerate(zip(names, build_shares, strict=True))]
+        self.network = RadioNetwork(
+            self.households_by_area, income_by_area, self.params.operators, len(names), build_shares
+        )
+        self.operators = [
+            Operator(self, i, name, float(share))
+            for i, (name, share) in enumerate(zip(names, build_shares, strict=True))
+        ]
         self.operator_set = mesa.agent.AgentSet(self.operators, random=self.random)
         self.built_by_year: dict[int, float] = {}
         market = values(load_table("market"))
@@ -185,7 +194,8 @@ class InfoConsumptionModel(mesa.Model):
             calendar_year=year,
             months_left_in_year=13 - month_of_year,
             national_5g_share=self._national_share(year + (month_of_year - 0.5) / 12.0),
-            price_5g=p.price_5g_2020_yuan * (1 - p.price_5g_decline_per_year) ** max(0.0, year + month_of_year / 12 - 2020.5),
+            price_5g=p.price_5g_2020_yuan
+            * (1 - p.price_5g_decline_per_year) ** max(0.0, year + month_of_year / 12 - 2020.5),
             capex_factor=capex_f,
             power_factor=power_f,
         )
@@ -215,8 +225,13 @@ class InfoConsumptionModel(mesa.Model):
     def government_acts(self) -> None:
         """Stage 2: voucher waves, awareness programmes, gigabit pilots; households see the result."""
         m, hh, gov = self.month, self.households, self.government
-        gov.vouchers.issue(m, hh.state, self.ctx.hh_draws[HouseholdDraw.VOUCHER_CLAIM],
-                           self.ctx.hh_draws[HouseholdDraw.ORDER], self.household_weight)
+        gov.vouchers.issue(
+            m,
+            hh.state,
+            self.ctx.hh_draws[HouseholdDraw.VOUCHER_CLAIM],
+            self.ctx.hh_draws[HouseholdDraw.ORDER],
+            self.household_weight,
+        )
         gov.awareness.apply(m, hh.state, self.households_by_city, self.household_weight)
         self._extend_gigabit()
         hh.observe(self.network.coverage(), self.gigabit_availability)
@@ -273,8 +288,11 @@ class InfoConsumptionModel(mesa.Model):
         while self.running:
             self.step()
             if progress and (self.month % 12 == 0 or not self.running):
-                print(f"  simulated {self.month}/{self.n_months} months ({time.perf_counter() - t0:.1f} s)",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  simulated {self.month}/{self.n_months} months ({time.perf_counter() - t0:.1f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def results(self) -> RunResult:
         """The run's outputs (time series, summary, breakdowns, ledger, agent records)."""

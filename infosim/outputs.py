@@ -69,7 +69,9 @@ class OutputCollector:
             "plan_premium_yuan": ctx.plan_premium,
             "price_5g_phone_yuan": ctx.price_5g,
         }
-        row["info_consumption_yuan"] = row["info_consumption_households_yuan"] + row["info_consumption_enterprises_yuan"]
+        row["info_consumption_yuan"] = (
+            row["info_consumption_households_yuan"] + row["info_consumption_enterprises_yuan"]
+        )
         for op in m.operators:
             row[f"base_stations_5g_{slug(op.name)}"] = float(m.network.stations[op.index].sum())
         spent = m.government.ledger.spent_in_month(ctx.month)
@@ -151,29 +153,54 @@ class OutputCollector:
         parts.append(_group_table(ent_dims, ent_metrics, ent_shares))
         stations = m.network.total.reshape(-1, 2).sum(axis=1)
         cover = np.bincount(s.city, weights=hh.covered, minlength=len(CITIES)) / np.maximum(
-            np.bincount(s.city, minlength=len(CITIES)), 1)
-        parts.append(pd.DataFrame({"dimension": "city", "group": list(CITIES) * 2,
-                                   "metric": ["base_stations_5g"] * len(CITIES) + ["coverage_5g"] * len(CITIES),
-                                   "value": np.concatenate([stations, cover])}))
+            np.bincount(s.city, minlength=len(CITIES)), 1
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dimension": "city",
+                    "group": list(CITIES) * 2,
+                    "metric": ["base_stations_5g"] * len(CITIES) + ["coverage_5g"] * len(CITIES),
+                    "value": np.concatenate([stations, cover]),
+                }
+            )
+        )
         return pd.concat(parts, ignore_index=True)
 
     def agents(self) -> pd.DataFrame:
         """Agent-level records: one row per household and enterprise agent."""
         m = self.model
         s, e = m.households.state, m.enterprises.state
-        hh = pd.DataFrame({
-            "kind": "household", "agent_id": np.arange(s.n, dtype=np.int32), "weight": m.household_weight,
-            "city": s.city, "urban": s.urban, "elderly": s.elderly, "income_quintile": s.quintile,
-            **{f"m_{p}": getattr(s, f"m_{p}") for p in HOUSEHOLD_PRODUCTS},
-            "spend_total": s.spend_total,
-            "yuan_vouchers": s.received_vouchers, "yuan_terminal_subsidy": s.received_terminal_subsidy,
-        })
-        firms = pd.DataFrame({
-            "kind": "enterprise", "agent_id": np.arange(e.n, dtype=np.int32), "weight": m.enterprise_weight,
-            "city": e.city, "sector": e.sector, "size_class": e.size_class,
-            "m_basic": e.m_basic, "m_core": e.m_core, "m_star": e.m_star,
-            "spend_total": e.spend_total, "yuan_cloud_incentive": e.received_cloud_incentive,
-        })
+        hh = pd.DataFrame(
+            {
+                "kind": "household",
+                "agent_id": np.arange(s.n, dtype=np.int32),
+                "weight": m.household_weight,
+                "city": s.city,
+                "urban": s.urban,
+                "elderly": s.elderly,
+                "income_quintile": s.quintile,
+                **{f"m_{p}": getattr(s, f"m_{p}") for p in HOUSEHOLD_PRODUCTS},
+                "spend_total": s.spend_total,
+                "yuan_vouchers": s.received_vouchers,
+                "yuan_terminal_subsidy": s.received_terminal_subsidy,
+            }
+        )
+        firms = pd.DataFrame(
+            {
+                "kind": "enterprise",
+                "agent_id": np.arange(e.n, dtype=np.int32),
+                "weight": m.enterprise_weight,
+                "city": e.city,
+                "sector": e.sector,
+                "size_class": e.size_class,
+                "m_basic": e.m_basic,
+                "m_core": e.m_core,
+                "m_star": e.m_star,
+                "spend_total": e.spend_total,
+                "yuan_cloud_incentive": e.received_cloud_incentive,
+            }
+        )
         return pd.concat([hh, firms], ignore_index=True)
 
     def result(self) -> RunResult:
@@ -190,8 +217,12 @@ class OutputCollector:
             ledger=ledger.frame(list(ts["month"]), CITIES),
             agents=self.agents() if m.keep_agents else None,
             payments=ledger.log.frame() if ledger.log is not None else None,
-            meta={"households": m.households.state.n, "enterprises": m.enterprises.state.n,
-                  "months": m.n_months, "start": m.start},
+            meta={
+                "households": m.households.state.n,
+                "enterprises": m.enterprises.state.n,
+                "months": m.n_months,
+                "start": m.start,
+            },
         )
 
 
@@ -210,7 +241,10 @@ def _group_table(
             rows.append((dim, metric, np.bincount(codes, weights=arr, minlength=k), names))
         for metric, flag in shares.items():
             rows.append((dim, metric, np.bincount(codes, weights=flag, minlength=k) / np.maximum(count, 1), names))
-    return pd.DataFrame([
-        {"dimension": dim, "group": names[g], "metric": metric, "value": float(vals[g])}
-        for dim, metric, vals, names in rows for g in range(len(names))
-    ])
+    return pd.DataFrame(
+        [
+            {"dimension": dim, "group": names[g], "metric": metric, "value": float(vals[g])}
+            for dim, metric, vals, names in rows
+            for g in range(len(names))
+        ]
+    )

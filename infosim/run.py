@@ -73,9 +73,7 @@ def run_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     t0 = time.perf_counter()
-    model = InfoConsumptionModel(
-        scenario, seed=seed, households=households, months=months, keep_agents=keep_agents
-    )
+    model = InfoConsumptionModel(scenario, seed=seed, households=households, months=months, keep_agents=keep_agents)
     model.run(progress=progress)
     result = model.results()
     result.elapsed_s = time.perf_counter() - t0

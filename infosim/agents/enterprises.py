@@ -74,12 +74,14 @@ class Enterprises:
 
         climb_b = climbs(np.zeros_like(extra_spend), 0.0)
         incentive = gov.cloud_incentive
-        offer = incentive.annual_offer(ctx.month, extra_spend, to_star, self.manufacturer)
+        offer = incentive.annual_offer(ctx.month, extra_spend, nxt, self.manufacturer)
         boost = incentive.peer_boost(ctx.month)
         climb_a = climbs(offer, boost) if (offer.any() or boost) else climb_b
         claim = np.flatnonzero(climb_a & (offer > 0))
-        amounts = incentive.one_off(ctx.month, extra_spend[claim], to_star[claim])
-        paid = incentive.pay_climbers(ctx.month, claim, amounts, s.city[claim], self.weight, ctx.ent_draws[D.ORDER][claim])
+        amounts = incentive.one_off(ctx.month, extra_spend[claim], nxt[claim])
+        paid = incentive.pay_climbers(
+            ctx.month, claim, amounts, nxt[claim], s.city[claim], self.weight, ctx.ent_draws[D.ORDER][claim]
+        )
         final = climb_a.copy()
         refused = claim[~paid]
         final[refused] = climb_b[refused]

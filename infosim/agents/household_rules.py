@@ -57,7 +57,9 @@ def logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def price_term(net_price: np.ndarray | float, list_price: float, monthly_income: np.ndarray, ref_income: float) -> np.ndarray:
+def price_term(
+    net_price: np.ndarray | float, list_price: float, monthly_income: np.ndarray, ref_income: float
+) -> np.ndarray:
     """log(net price / household's monthly income) - log(list price / reference income)."""
     return np.log(np.maximum(net_price, 1.0) / monthly_income) - np.log(list_price / ref_income)
 
@@ -86,6 +88,22 @@ def choose_5g_probability(
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def bass_month_hazard(p: float, q: float, peer: np.ndarray) -> np.ndarray:
+    """Integrated Bass hazard over one month for a non-adopter whose peer share starts at `peer`.
+
+    Within the month the peer share keeps rising; following it with the Bass ODE
+    dF/dt = (p + qF)(1 - F) from F0 = peer over one month gives F1 in closed form, and the
+    integrated hazard is ln((1 - F0) / (1 - F1)). With fully mixed influence this makes the
+    monthly step exact for the mean-field Bass curve (no lag from the time step).
+    """
+    p = max(float(p), 1e-12)
+    f0 = np.clip(peer, 0.0, 1.0 - 1e-6).astype(np.float64)
+    a = (1.0 - f0) / (1.0 + f0 * q / p)
+    e = np.exp(-(p + q))
+    f1 = (1.0 - a * e) / (1.0 + (q / p) * a * e)
+    return np.log((1.0 - f0) / np.maximum(1.0 - f1, 1e-12)).astype(np.float32)
+
+
 def bass_upgrade_probability(
     d: DiffusionParams,
     p: PhoneParams,
@@ -94,10 +112,11 @@ def bass_upgrade_probability(
     covered: np.ndarray,
     aware_lit: np.ndarray,
 ) -> np.ndarray:
-    """Monthly probability of a discretionary (early) upgrade to 5G: 1 - exp(-(p + q s) m).
+    """Monthly probability of a discretionary (early) upgrade to 5G: 1 - exp(-H m).
 
-    s is the share of contacts with a 5G phone, m a multiplier for affordability, coverage and
-    awareness; with all three effects off, m = 1 and this is the Bass hazard.
+    H is the Bass hazard (innovation p, imitation q times the share of contacts with a 5G
+    phone) integrated over the month (:func:`bass_month_hazard`); m multiplies it for
+    affordability, coverage and awareness. With all three effects off, m = 1: pure Bass.
     """
     mult = np.ones_like(peer)
     if d.price_effect:
@@ -106,11 +125,12 @@ def bass_upgrade_probability(
         mult = mult * np.where(covered, 1.0, 0.2)
     if d.awareness_effect:
         mult = mult * np.clip(aware_lit / AWARENESS_REF, 0.0, 3.0)
-    hazard = (d.bass_p + d.bass_q * peer) * mult
-    return 1.0 - np.exp(-hazard)
+    return 1.0 - np.exp(-bass_month_hazard(d.bass_p, d.bass_q, peer) * mult)
 
 
-def product_hazard(p0: float, q: float, peer: np.ndarray, price: float, net_price: np.ndarray | float, elasticity: float) -> np.ndarray:
+def product_hazard(
+    p0: float, q: float, peer: np.ndarray, price: float, net_price: np.ndarray | float, elasticity: float
+) -> np.ndarray:
     """Monthly adoption probability of a home product: (p + q s) x (net / list price)^elasticity."""
     ratio = np.maximum(np.asarray(net_price, dtype=np.float32), 1.0) / np.float32(price)
     return 1.0 - np.exp(-(p0 + q * peer) * ratio**elasticity)

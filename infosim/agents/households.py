@@ -86,7 +86,7 @@ class Households:
             for attr, flag in (("peer_5g", s.phone5g), ("peer_smart", s.smart_home), ("peer_4k", s.tv4k)):
                 getattr(self, attr).fill(np.float32(flag.mean()))
             return
-        bits = (s.phone5g.view(np.uint8) | (s.smart_home.view(np.uint8) << 1) | (s.tv4k.view(np.uint8) << 2))
+        bits = s.phone5g.view(np.uint8) | (s.smart_home.view(np.uint8) << 1) | (s.tv4k.view(np.uint8) << 2)
         self.peer_5g, self.peer_smart, self.peer_4k = peer_shares_of_bits(self.contacts, bits, 3)
 
     def learn(self) -> None:
@@ -103,7 +103,8 @@ class Households:
         owner = s.phone5g.copy()
         h0 = (
             weibull_replacement_hazard(s.phone_age, p.life_months, p.life_shape)
-            if p.replacement else np.zeros(s.n, dtype=np.float32)
+            if p.replacement
+            else np.zeros(s.n, dtype=np.float32)
         )
         subsidy = gov.terminal_subsidy.per_device(ctx.month, "phone5g", ctx.price_5g)
         voucher = self._voucher_value(gov, "phone5g", self.users * ctx.price_5g)
@@ -155,8 +156,16 @@ class Households:
         self._adopt_gigabit(ctx, gov)
         hp, el = self.params.home, self.params.home.price_elasticity
         for product, flag, first, peer, p0, q, price, row in (
-            ("smart_home", "smart_home", "m_smart_home", self.peer_smart, hp.smart_home_p, hp.smart_home_q,
-             hp.smart_home_price_yuan, D.SMART_HOME),
+            (
+                "smart_home",
+                "smart_home",
+                "m_smart_home",
+                self.peer_smart,
+                hp.smart_home_p,
+                hp.smart_home_q,
+                hp.smart_home_price_yuan,
+                D.SMART_HOME,
+            ),
             ("tv4k", "tv4k", "m_tv4k", self.peer_4k, hp.tv4k_p, hp.tv4k_q, hp.tv4k_price_yuan, D.TV4K),
         ):
             owned = getattr(self.state, flag)
@@ -207,7 +216,9 @@ class Households:
         s, pp, hp, sp = self.state, self.params.plans, self.params.home, self.params.spending
         services = self.users * (np.float32(pp.arpu_4g_yuan_per_user) + s.plan5g * np.float32(ctx.plan_premium))
         broadband = s.broadband * np.where(s.gigabit, hp.broadband_gigabit_yuan, hp.broadband_basic_yuan)
-        other = sp.other_yuan_per_household * self.income_rel**sp.income_elasticity * (1 + sp.growth_per_year) ** ctx.years
+        other = (
+            sp.other_yuan_per_household * self.income_rel**sp.income_elasticity * (1 + sp.growth_per_year) ** ctx.years
+        )
         total = (services + broadband + other + self.device_spend + self.voucher_extra).astype(np.float32)
         s.spend_total += total
         self.month_spend = total
@@ -229,7 +240,9 @@ class Households:
             return np.float32(1.0)
         return gov.vouchers.purchase_boost(self.state, price)
 
-    def _settle_subsidy(self, ctx: MonthContext, gov: Government, product: str, offer: Offer, per_agent: np.ndarray) -> np.ndarray:
+    def _settle_subsidy(
+        self, ctx: MonthContext, gov: Government, product: str, offer: Offer, per_agent: np.ndarray
+    ) -> np.ndarray:
         """Pay subsidy claims first-come; refused claimants fall back to their no-offer decision."""
         per_agent = np.broadcast_to(per_agent, offer.buy_with.shape)
         claim = offer.buy_with & (per_agent > 0)
@@ -237,8 +250,9 @@ class Households:
             return offer.buy_with
         idx = np.flatnonzero(claim)
         idx = idx[np.argsort(ctx.hh_draws[D.ORDER][idx], kind="stable")]
-        paid = gov.terminal_subsidy.pay(ctx.month, product, idx, per_agent[idx].astype(np.float64),
-                                        self.state.city[idx], self.weight)
+        paid = gov.terminal_subsidy.pay(
+            ctx.month, product, idx, per_agent[idx].astype(np.float64), self.state.city[idx], self.weight
+        )
         refused = idx[~paid]
         final = offer.buy_with.copy()
         final[refused] = offer.buy_without[refused]
@@ -250,8 +264,15 @@ class Households:
             self.state.m_plan5g[new_plan] = ctx.month
         return final
 
-    def _redeem(self, ctx: MonthContext, gov: Government, product: str, final: np.ndarray, offer: Offer,
-                price: np.ndarray | np.float32) -> None:
+    def _redeem(
+        self,
+        ctx: MonthContext,
+        gov: Government,
+        product: str,
+        final: np.ndarray,
+        offer: Offer,
+        price: np.ndarray | np.float32,
+    ) -> None:
         """Holders who bought a qualifying product redeem their voucher on it."""
         value = self._voucher_value(gov, product, price)
         redeemers = np.flatnonzero(final & (value > 0))
@@ -263,7 +284,9 @@ class Households:
         paid = np.isin(redeemers, done) & done_before
         anyway = offer.buy_without[redeemers] & paid
         # A voucher that pays for a purchase made anyway frees money, part of it spent on more information goods.
-        self.voucher_extra[redeemers[anyway]] += np.float32(self.params.spending.voucher_extra_spend_share) * face[anyway]
+        self.voucher_extra[redeemers[anyway]] += (
+            np.float32(self.params.spending.voucher_extra_spend_share) * face[anyway]
+        )
 
 
 class Household(mesa.Agent):

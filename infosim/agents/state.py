@@ -60,14 +60,29 @@ class HouseholdState:
     def empty(cls, n: int) -> HouseholdState:
         """All-zero state for `n` households (first-adoption months set to NEVER)."""
         dtypes = {
-            "city": np.int8, "urban": np.bool_, "size": np.int8, "income_pc": np.float32,
-            "quintile": np.int8, "elderly": np.bool_, "literacy": np.float32,
-            "awareness": np.float32, "loc_u": np.float32, "gig_u": np.float32,
-            "phone5g": np.bool_, "phone_age": np.int16, "plan5g": np.bool_,
-            "broadband": np.bool_, "gigabit": np.bool_, "smart_home": np.bool_,
-            "tv4k": np.bool_, "voucher_face": np.float32, "voucher_min": np.float32,
-            "voucher_expiry": np.int16, "spend_total": np.float64,
-            "received_vouchers": np.float32, "received_terminal_subsidy": np.float32,
+            "city": np.int8,
+            "urban": np.bool_,
+            "size": np.int8,
+            "income_pc": np.float32,
+            "quintile": np.int8,
+            "elderly": np.bool_,
+            "literacy": np.float32,
+            "awareness": np.float32,
+            "loc_u": np.float32,
+            "gig_u": np.float32,
+            "phone5g": np.bool_,
+            "phone_age": np.int16,
+            "plan5g": np.bool_,
+            "broadband": np.bool_,
+            "gigabit": np.bool_,
+            "smart_home": np.bool_,
+            "tv4k": np.bool_,
+            "voucher_face": np.float32,
+            "voucher_min": np.float32,
+            "voucher_expiry": np.int16,
+            "spend_total": np.float64,
+            "received_vouchers": np.float32,
+            "received_terminal_subsidy": np.float32,
         }
         arrays = {}
         for f in fields(cls):
@@ -109,9 +124,16 @@ class EnterpriseState:
     def empty(cls, n: int) -> EnterpriseState:
         """All-zero state for `n` enterprises (first-stage months NEVER)."""
         dtypes = {
-            "city": np.int8, "sector": np.int8, "size_class": np.int8, "group": np.int32,
-            "it_budget": np.float32, "digital": np.float32, "hazard_factor": np.float32,
-            "stage": np.int8, "spend_total": np.float64, "received_cloud_incentive": np.float32,
+            "city": np.int8,
+            "sector": np.int8,
+            "size_class": np.int8,
+            "group": np.int32,
+            "it_budget": np.float32,
+            "digital": np.float32,
+            "hazard_factor": np.float32,
+            "stage": np.int8,
+            "spend_total": np.float64,
+            "received_cloud_incentive": np.float32,
         }
         arrays = {}
         for f in fields(cls):

@@ -77,7 +77,7 @@ def run(
         err_console.print(f"  {f}")
 
 
-def summary_table(result) -> Table:  # noqa: ANN001 - RunResult, imported lazily
+def summary_table(result) -> Table:
     """A rich table of the headline outcomes at end-2020, end-2021 and the end of the run."""
     ts = result.timeseries
     end_label = ts["month"].iloc[-1]
@@ -142,7 +142,8 @@ def scenarios_validate(files: Annotated[list[Path], typer.Argument(help="scenari
             console.print(f"[green]ok[/] {f}")
         except InfosimError as exc:
             bad += 1
-            err_console.print(f"[red]invalid[/] {exc}", highlight=False, markup=False)
+            for line in str(exc).splitlines():
+                err_console.print(f"invalid: {line}", highlight=False, markup=False, soft_wrap=True)
     if bad:
         raise typer.Exit(code=2)
 
@@ -164,7 +165,7 @@ for _module in ("cli_experiments", "cli_analysis"):
 def main() -> None:
     """Entry point: run the Typer app; user errors become one line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except InfosimError as exc:
         for line in str(exc).splitlines():
             err_console.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
@@ -184,6 +185,7 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

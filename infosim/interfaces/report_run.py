@@ -11,11 +11,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from infosim.run import RunResult  # noqa: E402
-from infosim.scenario import Scenario  # noqa: E402
+from infosim.run import RunResult
+from infosim.scenario import Scenario
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
@@ -47,10 +47,18 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> list[Path]:
         atomic_write(out / "breakdowns.csv", lambda p: result.breakdowns.to_csv(p, index=False)),
         atomic_write(out / "ledger.parquet", lambda p: result.ledger.to_parquet(p, index=False)),
     ]
-    meta = {"scenario": scenario.model_dump(mode="json"), "seed": result.seed,
-            "elapsed_s": result.elapsed_s, **{k: v for k, v in result.meta.items()}}
-    files.append(atomic_write(out / "summary.json", lambda p: p.write_text(
-        json.dumps({"summary": result.summary, "run": meta}, indent=2, default=float))))
+    meta = {
+        "scenario": scenario.model_dump(mode="json"),
+        "seed": result.seed,
+        "elapsed_s": result.elapsed_s,
+        **{k: v for k, v in result.meta.items()},
+    }
+    files.append(
+        atomic_write(
+            out / "summary.json",
+            lambda p: p.write_text(json.dumps({"summary": result.summary, "run": meta}, indent=2, default=float)),
+        )
+    )
     if result.agents is not None:
         files.append(atomic_write(out / "agents.parquet", lambda p: result.agents.to_parquet(p, index=False)))
     if result.payments is not None:
@@ -70,8 +78,12 @@ def plot_run(result: RunResult, path: Path) -> Path:
     ax.set_title("5G")
     ax.legend(fontsize=8)
     ax = axes[0, 1]
-    for col, lab in (("share_gigabit_households", "gigabit"), ("share_smart_home_households", "smart home"),
-                     ("share_tv4k_households", "4K TV"), ("coverage_5g_households", "5G coverage")):
+    for col, lab in (
+        ("share_gigabit_households", "gigabit"),
+        ("share_smart_home_households", "smart home"),
+        ("share_tv4k_households", "4K TV"),
+        ("coverage_5g_households", "5G coverage"),
+    ):
         ax.plot(ts["date"], ts[col] * 100, label=lab)
     ax.set_title("Households (%)")
     ax.legend(fontsize=8)
@@ -88,8 +100,14 @@ def plot_run(result: RunResult, path: Path) -> Path:
     for col in levers:
         vals = ts[col] / 1e6
         if vals.sum() > 0:
-            ax2.bar(ts["date"], vals, width=25, bottom=bottom, alpha=0.5,
-                    label=col.removeprefix("fiscal_spend_").removesuffix("_yuan"))
+            ax2.bar(
+                ts["date"],
+                vals,
+                width=25,
+                bottom=bottom,
+                alpha=0.5,
+                label=col.removeprefix("fiscal_spend_").removesuffix("_yuan"),
+            )
             bottom = vals if bottom is None else bottom + vals
     ax.set_title("Consumption and public spending")
     ax.set_ylabel("bn yuan / month")

@@ -43,14 +43,24 @@ class Government:
         budgets = {name: getattr(levers, name).budget_yuan for name in LEVER_NAMES}
         ledger = Ledger(LEVER_NAMES, budgets, months, len(CITIES), keep_agents=keep_agents)
         classes = {
-            "buildout": Buildout, "gigabit": GigabitPilots, "terminal_subsidy": TerminalSubsidy,
-            "vouchers": Vouchers, "cloud_incentive": CloudIncentive, "awareness": Awareness,
+            "buildout": Buildout,
+            "gigabit": GigabitPilots,
+            "terminal_subsidy": TerminalSubsidy,
+            "vouchers": Vouchers,
+            "cloud_incentive": CloudIncentive,
+            "awareness": Awareness,
         }
         rules = {name: classes[name](name, getattr(levers, name), run_start, ledger) for name in LEVER_NAMES}
         return cls(ledger=ledger, **rules)
 
 
 __all__ = [
-    "Awareness", "Buildout", "CloudIncentive", "GigabitPilots", "Government", "Ledger",
-    "TerminalSubsidy", "Vouchers",
+    "Awareness",
+    "Buildout",
+    "CloudIncentive",
+    "GigabitPilots",
+    "Government",
+    "Ledger",
+    "TerminalSubsidy",
+    "Vouchers",
 ]

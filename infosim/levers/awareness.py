@@ -38,11 +38,20 @@ class Awareness(LeverRule):
         reached = hh.elderly
         hh.literacy[reached] += lit_gain * (1.0 - hh.literacy[reached])
         cities = np.flatnonzero(centres)
-        self.ledger.pay(self.name, month, centres[cities] * cfg.cost_per_centre_yuan_month * t, cities, "programme",
-                        product="experience_centres")
+        self.ledger.pay(
+            self.name,
+            month,
+            centres[cities] * cfg.cost_per_centre_yuan_month * t,
+            cities,
+            "programme",
+            product="experience_centres",
+        )
         per_city = np.bincount(hh.city[reached], minlength=households_by_city.size) * weight
-        cost = per_city * float(lit_gain) * cfg.cost_per_elderly_household_yuan / max(
-            cfg.elderly_literacy_gain_per_month, 1e-9
+        cost = (
+            per_city
+            * float(lit_gain)
+            * cfg.cost_per_elderly_household_yuan
+            / max(cfg.elderly_literacy_gain_per_month, 1e-9)
         )
         cities = np.flatnonzero(cost)
         self.ledger.pay(self.name, month, cost[cities], cities, "programme", product="elderly_literacy")

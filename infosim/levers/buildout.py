@@ -36,6 +36,10 @@ class Buildout(LeverRule):
             return
         cities = np.flatnonzero(new_by_city > 0)
         self.ledger.pay(
-            self.name, month, new_by_city[cities] * self.cfg.support_per_station_yuan * self.taper(month),
-            cities, "operator", product="stations",
+            self.name,
+            month,
+            new_by_city[cities] * self.cfg.support_per_station_yuan * self.taper(month),
+            cities,
+            "operator",
+            product="stations",
         )

@@ -16,19 +16,21 @@ class CloudIncentive(LeverRule):
 
     cfg: CloudIncentiveLever
 
-    def annual_offer(self, month: int, extra_spend: np.ndarray, to_star: np.ndarray, manufacturer: np.ndarray) -> np.ndarray:
-        """Yuan per year of support a firm expects for climbing one stage (0 when off).
+    def annual_offer(
+        self, month: int, extra_spend: np.ndarray, next_stage: np.ndarray, manufacturer: np.ndarray
+    ) -> np.ndarray:
+        """Yuan of support a firm expects in the first year after climbing one stage (0 when off).
 
         Args:
             month: month index.
             extra_spend: extra annual cloud spend of the next stage, per firm.
-            to_star: whether the next stage is star-rated.
+            next_stage: the stage the firm would reach (1 basic, 2 core, 3 star).
             manufacturer: whether the firm may use the super-deduction.
         """
         if not self.is_on(month):
             return np.zeros_like(extra_spend)
-        deduction = self.deduction_rate() * extra_spend * manufacturer
-        return self.one_off(month, extra_spend, to_star) + deduction
+        deduction = self.deduction_rate() * extra_spend * manufacturer * (next_stage >= 2)
+        return self.one_off(month, extra_spend, next_stage) + deduction
 
     def deduction_rate(self) -> float:
         """Tax saved per yuan of informatisation spend (deduction rate x tax rate)."""
@@ -38,16 +40,24 @@ class CloudIncentive(LeverRule):
         """Extra peer effect from demonstration programmes (0 when off)."""
         return self.cfg.peer_programme_boost * self.taper(month) if self.is_on(month) else 0.0
 
-    def one_off(self, month: int, extra_spend: np.ndarray, to_star: np.ndarray) -> np.ndarray:
-        """One-off payment per firm for climbing a stage: capped subsidy plus star reward."""
+    def one_off(self, month: int, extra_spend: np.ndarray, next_stage: np.ndarray) -> np.ndarray:
+        """One-off payment per firm for climbing to `next_stage`: a capped share of the extra
+        cloud spend for moving core business to the cloud (stage 2) or above, plus the star reward.
+        """
         if not self.is_on(month):
             return np.zeros_like(extra_spend)
         cfg, t = self.cfg, self.taper(month)
-        amount = np.minimum(cfg.subsidy_share * extra_spend, cfg.subsidy_cap_yuan) * t
-        return amount + np.where(to_star, cfg.star_reward_yuan * t, 0.0)
+        amount = np.where(next_stage >= 2, np.minimum(cfg.subsidy_share * extra_spend, cfg.subsidy_cap_yuan) * t, 0.0)
+        return amount + np.where(next_stage == 3, cfg.star_reward_yuan * t, 0.0)
 
     def pay_climbers(
-        self, month: int, firms: np.ndarray, amounts: np.ndarray, city: np.ndarray, weight: float,
+        self,
+        month: int,
+        firms: np.ndarray,
+        amounts: np.ndarray,
+        next_stage: np.ndarray,
+        city: np.ndarray,
+        weight: float,
         order: np.ndarray,
     ) -> np.ndarray:
         """Pay the one-off amounts to firms that climbed this month, first come first served.
@@ -57,16 +67,28 @@ class CloudIncentive(LeverRule):
         """
         if not self.is_on(month) or firms.size == 0:
             return np.zeros(firms.size, dtype=bool)
+        paid = np.zeros(firms.size, dtype=bool)
         o = np.argsort(order, kind="stable")
-        paid_sorted = self.ledger.pay(
-            self.name, month, amounts[o] * weight, city[o], "enterprise",
-            agent_ids=firms[o], product="cloud_stage",
-        )
-        paid = np.empty_like(paid_sorted)
+        paid_sorted = np.zeros(o.size, dtype=bool)
+        # One ledger call per stage reached, so the log names the product (cloud_core / cloud_star).
+        for stage, product in ((2, "cloud_core"), (3, "cloud_star")):
+            sel = np.flatnonzero(next_stage[o] == stage)
+            if sel.size:
+                paid_sorted[sel] = self.ledger.pay(
+                    self.name,
+                    month,
+                    amounts[o][sel] * weight,
+                    city[o][sel],
+                    "enterprise",
+                    agent_ids=firms[o][sel],
+                    product=product,
+                )
         paid[o] = paid_sorted
         return paid
 
-    def pay_deduction(self, month: int, firms: np.ndarray, monthly_cloud_spend: np.ndarray, city: np.ndarray, weight: float) -> np.ndarray:
+    def pay_deduction(
+        self, month: int, firms: np.ndarray, monthly_cloud_spend: np.ndarray, city: np.ndarray, weight: float
+    ) -> np.ndarray:
         """Book the month's super-deduction tax expenditure for eligible firms.
 
         Returns:
@@ -76,6 +98,11 @@ class CloudIncentive(LeverRule):
         if not self.is_on(month) or rate <= 0 or firms.size == 0:
             return np.zeros(firms.size, dtype=bool)
         return self.ledger.pay(
-            self.name, month, monthly_cloud_spend * rate * weight, city, "enterprise",
-            agent_ids=firms, product="super_deduction",
+            self.name,
+            month,
+            monthly_cloud_spend * rate * weight,
+            city,
+            "enterprise",
+            agent_ids=firms,
+            product="super_deduction",
         )

@@ -29,6 +29,10 @@ class GigabitPilots(LeverRule):
             return
         cities = np.flatnonzero(newly_passed_by_city > 0)
         self.ledger.pay(
-            self.name, month, newly_passed_by_city[cities] * self.cfg.fund_per_household_passed_yuan,
-            cities, "operator", product="gigabit_passed",
+            self.name,
+            month,
+            newly_passed_by_city[cities] * self.cfg.fund_per_household_passed_yuan,
+            cities,
+            "operator",
+            product="gigabit_passed",
         )

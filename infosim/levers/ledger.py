@@ -33,10 +33,18 @@ class PaymentLog:
             return pd.DataFrame({c: pd.Series(dtype="float64" if c == "yuan" else "object") for c in cols})
         parts = []
         for kind, ids, month, lever, product, yuan in self.chunks:
-            parts.append(pd.DataFrame({
-                "kind": kind, "agent_id": ids, "month": np.int16(month),
-                "lever": lever, "product": product, "yuan": yuan,
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "kind": kind,
+                        "agent_id": ids,
+                        "month": np.int16(month),
+                        "lever": lever,
+                        "product": product,
+                        "yuan": yuan,
+                    }
+                )
+            )
         out = pd.concat(parts, ignore_index=True)
         for c in ("kind", "lever", "product"):
             out[c] = out[c].astype("category")
@@ -71,15 +79,18 @@ class Ledger:
         self.log = PaymentLog() if keep_agents else None
 
     def remaining(self, lever: str) -> float:
-        """Budget left (inf when uncapped, 0 once exhausted)."""
-        if self.exhausted_month[lever] is not None:
-            return 0.0
+        """Money left in the budget (inf when uncapped)."""
         budget = self.budgets[lever]
         return float("inf") if budget is None else budget - self.spent_total[lever]
 
     def active(self, lever: str) -> bool:
-        """Whether the lever still has money."""
-        return self.remaining(lever) > 0
+        """Whether the lever may still make new offers (not exhausted, money left)."""
+        return self.exhausted_month[lever] is None and self.remaining(lever) > 0
+
+    def mark_exhausted(self, lever: str, month: int) -> None:
+        """Record that the lever ran out of budget in `month` (first time only); it stops offering."""
+        if self.exhausted_month[lever] is None:
+            self.exhausted_month[lever] = month
 
     def pay(
         self,
@@ -112,7 +123,7 @@ class Ledger:
         if not paid.all():
             first_refused = int(np.argmin(paid))
             paid[first_refused:] = False
-            self.exhausted_month[lever] = month
+            self.mark_exhausted(lever, month)
         amount = yuan[paid]
         self.spent_total[lever] += float(amount.sum())
         li, ri = self.levers.index(lever), RECIPIENTS.index(recipient)
@@ -128,10 +139,12 @@ class Ledger:
     def frame(self, month_labels: list[str], city_names: tuple[str, ...]) -> pd.DataFrame:
         """Non-zero ledger cells: lever, month, city, recipient, yuan."""
         li, mi, ci, ri = np.nonzero(self.table)
-        return pd.DataFrame({
-            "lever": np.asarray(self.levers)[li],
-            "month": np.asarray(month_labels)[mi],
-            "city": np.asarray(city_names)[ci],
-            "recipient": np.asarray(RECIPIENTS)[ri],
-            "yuan": self.table[li, mi, ci, ri],
-        })
+        return pd.DataFrame(
+            {
+                "lever": np.asarray(self.levers)[li],
+                "month": np.asarray(month_labels)[mi],
+                "city": np.asarray(city_names)[ci],
+                "recipient": np.asarray(RECIPIENTS)[ri],
+                "yuan": self.table[li, mi, ci, ri],
+            }
+        )

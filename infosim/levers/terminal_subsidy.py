@@ -45,8 +45,13 @@ class TerminalSubsidy(LeverRule):
         """
         gov_share = 1.0 - self.cfg.operator_cofund_share
         paid = self.ledger.pay(
-            self.name, month, per_agent_yuan * weight * gov_share, city, "household",
-            agent_ids=claimants, product=product,
+            self.name,
+            month,
+            per_agent_yuan * weight * gov_share,
+            city,
+            "household",
+            agent_ids=claimants,
+            product=product,
         )
         self.ledger.operator_cofund[month] += float(per_agent_yuan[paid].sum()) * weight * (1 - gov_share)
         return paid

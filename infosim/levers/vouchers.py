@@ -60,7 +60,10 @@ class Vouchers(LeverRule):
             budget_left = self.ledger.remaining(self.name) - self.committed
             face_total = wave.face_value_yuan * self.taper(month) * weight
             n_budget = int(budget_left // face_total) if np.isfinite(budget_left) else idx.size
-            n = min(idx.size, int(round(wave.vouchers / weight)), max(n_budget, 0))
+            wanted = min(idx.size, round(wave.vouchers / weight))
+            n = min(wanted, max(n_budget, 0))
+            if n < wanted:  # the budget cannot cover this wave: the lever closes
+                self.ledger.mark_exhausted(self.name, month)
             chosen = idx[:n]
             hh.voucher_face[chosen] = wave.face_value_yuan * self.taper(month)
             hh.voucher_min[chosen] = wave.min_spend_yuan
@@ -93,8 +96,13 @@ class Vouchers(LeverRule):
         redeemers = redeemers[np.argsort(order_u[redeemers], kind="stable")]
         face = hh.voucher_face[redeemers].astype(np.float64)
         paid = self.ledger.pay(
-            self.name, month, face * weight, hh.city[redeemers], "household",
-            agent_ids=redeemers, product=product,
+            self.name,
+            month,
+            face * weight,
+            hh.city[redeemers],
+            "household",
+            agent_ids=redeemers,
+            product=product,
         )
         done = redeemers[paid]
         self.committed -= float(face[paid].sum()) * weight

@@ -45,9 +45,7 @@ def city_table() -> CityTable:
         region=region_idx,
         urban_share=np.array([regions[REGIONS[r]]["urban_share"] for r in region_idx]),
         income_factor=np.array([regions[REGIONS[r]]["income_factor"] for r in region_idx]),
-        firm_density=np.array(
-            [ent["regions"][f"{REGIONS[r]}_firm_density"] for r in region_idx], dtype=np.float64
-        ),
+        firm_density=np.array([ent["regions"][f"{REGIONS[r]}_firm_density"] for r in region_idx], dtype=np.float64),
     )
 
 
@@ -79,14 +77,10 @@ def build_households(
     city = np.repeat(np.arange(len(CITIES), dtype=np.int8), per_city)
     urban = rng.random(n) < cities.urban_share[city]
     size_shares = np.asarray(prov["household_size_shares"])
-    size = (rng.choice(len(size_shares), size=n, p=size_shares / size_shares.sum()) + 1).astype(
-        np.int8
-    )
+    size = (rng.choice(len(size_shares), size=n, p=size_shares / size_shares.sum()) + 1).astype(np.int8)
     base_income = np.where(urban, prov["income_urban_per_capita_yuan"], prov["income_rural_per_capita_yuan"])
     sd = prov["income_log_sd"]
-    income_pc = base_income * cities.income_factor[city] * np.exp(
-        rng.normal(-0.5 * sd * sd, sd, n)
-    )
+    income_pc = base_income * cities.income_factor[city] * np.exp(rng.normal(-0.5 * sd * sd, sd, n))
     elderly_p = np.where(urban, prov["elderly_head_share_urban"], prov["elderly_head_share_rural"])
     elderly = rng.random(n) < elderly_p
     literacy = dig["literacy_base"] * np.where(urban, 1.0, dig["literacy_rural_factor"])
@@ -135,8 +129,10 @@ def _initial_stock(
     state.plan5g[:] = state.phone5g & (rng.random(n) < dig["plan_5g_share_of_handsets_2020"])
     state.broadband[:] = rng.random(n) < dig["broadband_share"]
     avail = np.where(state.urban, dig["gigabit_available_urban_2020"], dig["gigabit_available_rural_2020"])
-    state.gigabit[:] = state.broadband & (state.gig_u < avail) & (
-        rng.random(n) < dig["gigabit_share_2020"] / max(float(np.mean(avail)), 1e-9)
+    state.gigabit[:] = (
+        state.broadband
+        & (state.gig_u < avail)
+        & (rng.random(n) < dig["gigabit_share_2020"] / max(float(np.mean(avail)), 1e-9))
     )
     state.smart_home[:] = rng.random(n) < dig["smart_home_share_2020"] * (0.6 + 0.8 * state.quintile / 4)
     state.tv4k[:] = rng.random(n) < dig["tv4k_share_2020"] * (0.6 + 0.8 * state.quintile / 4)

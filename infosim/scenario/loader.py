@@ -51,9 +51,7 @@ def find_scenario(name_or_path: str | Path) -> Path:
     known = list_scenarios()
     if str(name_or_path) in known:
         return known[str(name_or_path)]
-    raise ScenarioError(
-        f"unknown scenario {name_or_path!r}; known: {', '.join(sorted(known)) or '(none)'}"
-    )
+    raise ScenarioError(f"unknown scenario {name_or_path!r}; known: {', '.join(sorted(known)) or '(none)'}")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -146,6 +144,8 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
             msg = f"unknown key; allowed here: {', '.join(_allowed_keys(parent))}"
             lines.append(f"{source}: key {loc}: {msg}")
             continue
+        if err["type"] == "string_pattern_mismatch" and "\\d{4}-" in str(err.get("ctx", {}).get("pattern", "")):
+            msg = "must be a month written 'YYYY-MM'"
         got = err.get("input")
         got_text = "" if isinstance(got, dict) else f" (got {got!r})"
         lines.append(f"{source}: key {loc}: {msg}{got_text}")

@@ -26,8 +26,19 @@ Yuan = Annotated[float, Field(ge=0.0, description="yuan")]
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="'YYYY-MM'")]
 
 CITIES = (
-    "Nanjing", "Wuxi", "Xuzhou", "Changzhou", "Suzhou", "Nantong", "Lianyungang",
-    "Huaian", "Yancheng", "Yangzhou", "Zhenjiang", "Taizhou", "Suqian",
+    "Nanjing",
+    "Wuxi",
+    "Xuzhou",
+    "Changzhou",
+    "Suzhou",
+    "Nantong",
+    "Lianyungang",
+    "Huaian",
+    "Yancheng",
+    "Yangzhou",
+    "Zhenjiang",
+    "Taizhou",
+    "Suqian",
 )
 Eligibility = Literal["all", "low_income", "rural", "elderly", "rural_or_elderly"]
 Product = Literal["phone5g", "smart_home", "tv4k", "gigabit"]
@@ -48,11 +59,15 @@ class RunSettings(Strict):
     start: Month = "2020-01"
     months: int = Field(72, ge=1, le=240, description="number of monthly steps")
     households: int = Field(
-        100_000, ge=100, le=40_000_000,
+        100_000,
+        ge=100,
+        le=40_000_000,
         description="household agents; each stands for (province households / households) real ones",
     )
     enterprises: int | None = Field(
-        None, ge=50, le=5_000_000,
+        None,
+        ge=50,
+        le=5_000_000,
         description="enterprise agents; None = same sampling ratio as households, at least 20,000",
     )
     agent_views: Literal["auto", "all", "none"] = Field(
@@ -157,7 +172,6 @@ class OperatorParams(Strict):
     capex_per_station_yuan: Yuan = Field(230_769.0, description="12 bn yuan / 52,000 stations (clause 1)")
     opex_per_station_yuan_year: Yuan = 36_000.0
     power_share_of_opex: Share = 0.6
-    arpu_premium_yuan_month: Yuan = 30.0
     payback_years: Positive = Field(5.0, le=30)
     base_build_per_month: NonNeg = Field(
         4500.0, description="stations per month operators build without the package (national pace)"

@@ -1,0 +1,77 @@
+"""Every number has a source: data figures cite a SOURCES.md key or say they are an assumption;
+every uncertain parameter is documented in parameters.md; every lever names its clause."""
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from infosim.data import load_table
+from infosim.scenario import list_scenarios
+from infosim.scenario.schema import Levers, Parameters
+
+DATA = resources.files("infosim.data")
+SOURCES_MD = DATA.joinpath("SOURCES.md").read_text(encoding="utf-8")
+PARAMETERS_MD = DATA.joinpath("parameters.md").read_text(encoding="utf-8")
+SOURCE_KEYS = set(re.findall(r"^\| `([a-z0-9_]+)` \|", SOURCES_MD, flags=re.M))
+
+
+def figures(table: dict, path: str = ""):
+    """Yield (dotted path, entry) for every leaf of a data table."""
+    for key, entry in table.items():
+        here = f"{path}.{key}" if path else key
+        if isinstance(entry, dict) and "value" not in entry:
+            yield from figures(entry, here)
+        else:
+            yield here, entry
+
+
+LABEL_KEYS = {"region", "names"}
+
+
+@pytest.mark.parametrize("name", ["population", "enterprises", "market"])
+def test_every_figure_has_a_source_or_assumption(name: str) -> None:
+    missing, unknown = [], []
+    for path, entry in figures(load_table(name)):
+        if path.rsplit(".", 1)[-1] in LABEL_KEYS:
+            continue
+        if not isinstance(entry, dict):
+            missing.append(path)
+        elif "source" in entry:
+            if entry["source"] not in SOURCE_KEYS:
+                unknown.append(f"{path} -> {entry['source']}")
+        elif not entry.get("assumption"):
+            missing.append(path)
+    assert not missing, f"{name}.toml figures without source/assumption: {missing}"
+    assert not unknown, f"{name}.toml sources not in SOURCES.md: {unknown}"
+
+
+def leaf_fields(model, prefix: str):
+    for fname, field in model.model_fields.items():
+        ann = field.annotation
+        if hasattr(ann, "model_fields"):
+            yield from leaf_fields(ann, f"{prefix}.{fname}")
+        else:
+            yield f"{prefix}.{fname}"
+
+
+@pytest.mark.parametrize("key", list(leaf_fields(Parameters, "parameters")))
+def test_parameter_is_documented_with_source_or_assumption(key: str) -> None:
+    rows = [line for line in PARAMETERS_MD.splitlines() if f"`{key}`" in line]
+    assert rows, f"{key} missing from infosim/data/parameters.md"
+    assert re.search(r"source|assumption|switch|calibrated", rows[0], flags=re.I), f"{key}: say source or assumption"
+
+
+@pytest.mark.parametrize("lever", list(Levers.model_fields))
+def test_every_lever_names_its_clause_by_default(lever: str) -> None:
+    clause = Levers.model_fields[lever].annotation.model_fields["clause"].default
+    assert re.fullmatch(r"\d+(, \d+)*", clause), lever
+
+
+@pytest.mark.parametrize("path", sorted(list_scenarios().values()), ids=lambda p: Path(p).stem)
+def test_every_lever_section_in_shipped_scenarios_names_its_clause(path: Path) -> None:
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    for lever, section in raw.get("levers", {}).items():
+        assert "clause" in section, f"{path}: [levers.{lever}] must name its policy clause"
