@@ -185,10 +185,10 @@ class OperatorParams(Strict):
 class EnterpriseParams(Strict):
     """Enterprise cloud adoption."""
 
-    base_hazard: Share = Field(0.012, description="monthly hazard of climbing one cloud stage")
+    base_hazard: Share = Field(0.0095, description="monthly hazard of climbing one cloud stage")
     peer_weight: NonNeg = Field(1.5, le=20)
     net_cost_coef: NonNeg = Field(6.0, le=50, description="hazard sensitivity to net cost / IT budget")
-    star_hazard_factor: Share = Field(0.25, description="relative hazard for core -> star")
+    star_hazard_factor: Share = Field(0.15, description="relative hazard for core -> star")
 
 
 class Parameters(Strict):

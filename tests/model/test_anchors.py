@@ -37,3 +37,16 @@ def test_stations_before_the_package_match_april_2020(run_cached) -> None:
     """End-April 2020 (the package had just started): 31,000 stations, within ±15%."""
     ts = run_cached("jiangsu_2020", 1, 100_000, 24).timeseries.set_index("month")
     assert abs(ts.loc["2020-04", "base_stations_5g"] / MARKET["stations"]["jiangsu_5g_2020_04"] - 1) <= 0.15
+
+
+def test_cloud_targets_of_clause_23_are_met_in_2020() -> None:
+    """Clause 23: +35,000 core-business-on-cloud firms and ~3,000 star-rated firms in 2020."""
+    from infosim.run import run_scenario
+
+    result = run_scenario("jiangsu_2020", 1, households=100_000, months=12, keep_agents=True)
+    firms = result.agents.query("kind == 'enterprise'")
+    weight = firms["weight"].iloc[0]
+    new_core = ((firms["m_core"] >= 0) & (firms["m_core"] <= 11)).sum() * weight
+    new_star = ((firms["m_star"] >= 0) & (firms["m_star"] <= 11)).sum() * weight
+    assert abs(new_core / 35_000 - 1) <= 0.15, new_core
+    assert abs(new_star / 3_000 - 1) <= 0.30, new_star
