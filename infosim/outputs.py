@@ -80,6 +80,8 @@ class OutputCollector:
             row[f"fiscal_spend_{lever}_yuan"] = spent[lever]
         row["operator_cofund_yuan"] = float(m.government.ledger.operator_cofund[ctx.month])
         row["vouchers_held"] = float((s.voucher_face > 0).sum()) * wh
+        row["vouchers_issued_cumulative"] = m.government.vouchers.issued
+        row["vouchers_redeemed_cumulative"] = m.government.vouchers.redeemed
         self.rows.append(row)
 
     # ------------------------------------------------------------------ assembly
