@@ -124,7 +124,9 @@ class Households:
         buy_b = buys_5g(ctx.price_5g, h0)
         if subsidy > 0 or voucher.any():
             boost = 1.0 + p.pull_forward_per_share * offer_per_phone / ctx.price_5g
-            h1 = np.minimum(1.0, h0 * boost * self._voucher_boost(gov, "phone5g", self.users * ctx.price_5g))
+            # A voucher on a phone set is a price cut like the subsidy: it pulls purchases forward
+            # in proportion to its share of the price (no separate "use it or lose it" boost).
+            h1 = np.minimum(1.0, h0 * boost)
             buy_a = buys_5g(np.maximum(ctx.price_5g - offer_per_phone, 1.0), h1)
         else:
             buy_a = buy_b

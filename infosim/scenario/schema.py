@@ -295,7 +295,7 @@ class VoucherLever(Lever):
     claim_share: Share = Field(0.6, description="share of eligible households who try to claim")
     products: list[Product] = Field(default_factory=lambda: ["phone5g", "smart_home", "tv4k", "gigabit"])
     induced_purchase_coef: NonNeg = Field(
-        4.0, le=50, description="purchase hazard multiplier per unit face/min-spend ratio"
+        1.0, le=50, description="home-product purchase hazard multiplier per unit face/min-spend ratio"
     )
 
 
