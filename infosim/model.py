@@ -27,7 +27,7 @@ from infosim.agents.context import (
     EnterpriseDraw,
     HouseholdDraw,
     MonthContext,
-    month_draws,
+    MonthDraws,
 )
 from infosim.agents.enterprises import Enterprise, Enterprises
 from infosim.agents.households import Household, Households
@@ -83,6 +83,7 @@ class InfoConsumptionModel(mesa.Model):
         self.start = config.run.start
         self.month = 0
         self.ctx: MonthContext | None = None
+        self._draw_buffers: tuple[np.ndarray, np.ndarray] | None = None
         self._build_population()
         self._build_operators()
         self.government = Government.from_scenario(config.levers, self.start, self.n_months, keep_agents)
@@ -202,8 +203,15 @@ class InfoConsumptionModel(mesa.Model):
         ctx.target_per_month = self.government.buildout.monthly_target(
             m, year, self.built_by_year.get(year, 0.0), ctx.months_left_in_year
         )
-        ctx.hh_draws = month_draws(self.seed, m, STREAM_HOUSEHOLDS, len(HouseholdDraw), self.households.state.n)
-        ctx.ent_draws = month_draws(self.seed, m, STREAM_ENTERPRISES, len(EnterpriseDraw), self.enterprises.state.n)
+        if self._draw_buffers is None:  # one buffer per stream, refilled every month
+            self._draw_buffers = (
+                np.empty((len(HouseholdDraw), self.households.state.n), dtype=np.float32),
+                np.empty((len(EnterpriseDraw), self.enterprises.state.n), dtype=np.float32),
+            )
+        hh_out, ent_out = self._draw_buffers
+        n_h, n_e = self.households.state.n, self.enterprises.state.n
+        ctx.hh_draws = MonthDraws(self.seed, m, STREAM_HOUSEHOLDS, len(HouseholdDraw), n_h, hh_out)
+        ctx.ent_draws = MonthDraws(self.seed, m, STREAM_ENTERPRISES, len(EnterpriseDraw), n_e, ent_out)
         return ctx
 
     def _national_share(self, t: float) -> float:
@@ -225,13 +233,14 @@ class InfoConsumptionModel(mesa.Model):
     def government_acts(self) -> None:
         """Stage 2: voucher waves, awareness programmes, gigabit pilots; households see the result."""
         m, hh, gov = self.month, self.households, self.government
-        gov.vouchers.issue(
-            m,
-            hh.state,
-            self.ctx.hh_draws[HouseholdDraw.VOUCHER_CLAIM],
-            self.ctx.hh_draws[HouseholdDraw.ORDER],
-            self.household_weight,
-        )
+        if gov.vouchers.issues_in(m):
+            gov.vouchers.issue(
+                m,
+                hh.state,
+                self.ctx.hh_draws[HouseholdDraw.VOUCHER_CLAIM],
+                self.ctx.hh_draws[HouseholdDraw.ORDER],
+                self.household_weight,
+            )
         gov.awareness.apply(m, hh.state, self.households_by_city, self.household_weight)
         self._extend_gigabit()
         hh.observe(self.network.coverage(), self.gigabit_availability)

@@ -8,6 +8,7 @@ frames per month, so memory stays flat however long the run.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,23 +48,22 @@ class OutputCollector:
         hh, s = m.households, m.households.state
         ent = m.enterprises.state
         wh, we = m.household_weight, m.enterprise_weight
-        users = hh.users
         network_user = s.phone5g & s.plan5g & hh.covered
         row: dict[str, float] = {
             "base_stations_5g": float(m.network.stations.sum()),
             "new_base_stations_5g": float(m.new_stations_by_area.sum()),
-            "coverage_5g_households": float(hh.covered.mean()),
-            "users_5g_handset": float(users[s.phone5g].sum()) * wh,
-            "users_5g_plan": float(users[s.plan5g].sum()) * wh,
-            "users_5g_network": float(users[network_user].sum()) * wh,
-            "share_5g_handset_households": float(s.phone5g.mean()),
-            "share_gigabit_households": float(s.gigabit.mean()),
-            "share_smart_home_households": float(s.smart_home.mean()),
-            "share_tv4k_households": float(s.tv4k.mean()),
+            "coverage_5g_households": _share(hh.covered),
+            "users_5g_handset": self._users(s.phone5g) * wh,
+            "users_5g_plan": self._users(s.plan5g) * wh,
+            "users_5g_network": self._users(network_user) * wh,
+            "share_5g_handset_households": _share(s.phone5g),
+            "share_gigabit_households": _share(s.gigabit),
+            "share_smart_home_households": _share(s.smart_home),
+            "share_tv4k_households": _share(s.tv4k),
             "awareness_mean": float(s.awareness.mean()),
-            "firms_cloud_basic": float((ent.stage >= 1).sum()) * we,
-            "firms_core_cloud": float((ent.stage >= 2).sum()) * we,
-            "firms_star_cloud": float((ent.stage >= 3).sum()) * we,
+            "firms_cloud_basic": float(np.count_nonzero(ent.stage >= 1)) * we,
+            "firms_core_cloud": float(np.count_nonzero(ent.stage >= 2)) * we,
+            "firms_star_cloud": float(np.count_nonzero(ent.stage >= 3)) * we,
             "info_consumption_households_yuan": float(hh.month_spend.sum(dtype=np.float64)) * wh,
             "info_consumption_enterprises_yuan": float(m.enterprises.month_spend.sum(dtype=np.float64)) * we,
             "plan_premium_yuan": ctx.plan_premium,
@@ -79,10 +79,19 @@ class OutputCollector:
         for lever in LEVER_NAMES:
             row[f"fiscal_spend_{lever}_yuan"] = spent[lever]
         row["operator_cofund_yuan"] = float(m.government.ledger.operator_cofund[ctx.month])
-        row["vouchers_held"] = float((s.voucher_face > 0).sum()) * wh
+        row["vouchers_held"] = float(np.count_nonzero(s.voucher_face > 0)) * wh
         row["vouchers_issued_cumulative"] = m.government.vouchers.issued
         row["vouchers_redeemed_cumulative"] = m.government.vouchers.redeemed
         self.rows.append(row)
+
+    def _users(self, mask: np.ndarray) -> float:
+        """Mobile users (persons) in the households where `mask` is true: exact sum of household sizes
+        times the users per household member (the same factor as ``Households.users``)."""
+        s = self.model.households.state
+        per_member = self.model.params.phones.mobile_users_per_household / 2.6
+        if s.n and int(s.size.max()) <= _MAX_SMALL and int(s.size.min()) >= 0:
+            return float(_sum_small(s.size.view(np.uint8), mask)) * per_member
+        return float(np.sum(s.size, where=mask, dtype=np.int64)) * per_member
 
     # ------------------------------------------------------------------ assembly
     def timeseries(self) -> pd.DataFrame:
@@ -119,32 +128,38 @@ class OutputCollector:
         return out
 
     def breakdowns(self) -> pd.DataFrame:
-        """End-of-run values by household group and by enterprise group (long format)."""
+        """End-of-run values by household group and by enterprise group (long format).
+
+        Sums are taken over the cells of all dimensions at once (e.g. quintile x urban x elderly
+        x city), block by block, then added up to each dimension's groups: no agent-level
+        temporaries the size of the population.
+        """
         m = self.model
         hh, s = m.households, m.households.state
         wh = m.household_weight
-        hh_metrics = {
-            "households": np.ones(s.n) * wh,
-            "persons_5g_handset": hh.users * s.phone5g * wh,
-            "persons_5g_network": hh.users * (s.phone5g & s.plan5g & hh.covered) * wh,
-            "info_consumption_yuan": s.spend_total * wh,
-            "fiscal_vouchers_yuan": s.received_vouchers.astype(np.float64) * wh,
-            "fiscal_terminal_subsidy_yuan": s.received_terminal_subsidy.astype(np.float64) * wh,
+        hh_metrics: dict[str, Metric] = {
+            "households": lambda b: np.full(b.stop - b.start, wh),
+            "persons_5g_handset": lambda b: hh.users[b] * s.phone5g[b] * wh,
+            "persons_5g_network": lambda b: hh.users[b] * (s.phone5g[b] & s.plan5g[b] & hh.covered[b]) * wh,
+            "info_consumption_yuan": lambda b: s.spend_total[b] * wh,
+            "fiscal_vouchers_yuan": lambda b: s.received_vouchers[b].astype(np.float64) * wh,
+            "fiscal_terminal_subsidy_yuan": lambda b: s.received_terminal_subsidy[b].astype(np.float64) * wh,
         }
         shares = {f"share_{p}": getattr(s, p) for p in ("phone5g", "plan5g", "gigabit", "smart_home", "tv4k")}
         dims = {
             "income_quintile": (s.quintile, QUINTILES),
-            "urban_rural": (s.urban.astype(np.int8), ("rural", "urban")),
-            "elderly": (s.elderly.astype(np.int8), ("non_elderly", "elderly")),
+            "urban_rural": (s.urban.view(np.int8), ("rural", "urban")),
+            "elderly": (s.elderly.view(np.int8), ("non_elderly", "elderly")),
             "city": (s.city, CITIES),
         }
-        parts = [_group_table(dims, hh_metrics, shares)]
+        cells = _CellSums(dims, s.n, hh_metrics, {**shares, "coverage_5g": hh.covered})
+        parts = [cells.table(dims, hh_metrics, shares)]
         ent = m.enterprises.state
         we = m.enterprise_weight
-        ent_metrics = {
-            "firms": np.ones(ent.n) * we,
-            "info_consumption_yuan": ent.spend_total * we,
-            "fiscal_cloud_incentive_yuan": ent.received_cloud_incentive.astype(np.float64) * we,
+        ent_metrics: dict[str, Metric] = {
+            "firms": lambda b: np.full(b.stop - b.start, we),
+            "info_consumption_yuan": lambda b: ent.spend_total[b] * we,
+            "fiscal_cloud_incentive_yuan": lambda b: ent.received_cloud_incentive[b].astype(np.float64) * we,
         }
         ent_shares = {f"share_{CLOUD_STAGES[k]}_or_above": ent.stage >= k for k in (1, 2, 3)}
         ent_dims = {
@@ -152,11 +167,10 @@ class OutputCollector:
             "sector": (ent.sector, self.sectors),
             "firm_city": (ent.city, CITIES),
         }
-        parts.append(_group_table(ent_dims, ent_metrics, ent_shares))
+        parts.append(_CellSums(ent_dims, ent.n, ent_metrics, ent_shares).table(ent_dims, ent_metrics, ent_shares))
         stations = m.network.total.reshape(-1, 2).sum(axis=1)
-        cover = np.bincount(s.city, weights=hh.covered, minlength=len(CITIES)) / np.maximum(
-            np.bincount(s.city, minlength=len(CITIES)), 1
-        )
+        count, covered = cells.by("city", "_count"), cells.by("city", "coverage_5g")
+        cover = covered / np.maximum(count, 1)
         parts.append(
             pd.DataFrame(
                 {
@@ -228,25 +242,77 @@ class OutputCollector:
         )
 
 
-def _group_table(
-    dims: dict[str, tuple[np.ndarray, tuple[str, ...]]],
-    totals: dict[str, np.ndarray],
-    shares: dict[str, np.ndarray],
-) -> pd.DataFrame:
-    """Sum `totals` and average `shares` within each group of each dimension."""
-    rows = []
-    for dim, (codes, names) in dims.items():
-        k = len(names)
-        codes = codes.astype(np.int64)
-        count = np.bincount(codes, minlength=k).astype(np.float64)
-        for metric, arr in totals.items():
-            rows.append((dim, metric, np.bincount(codes, weights=arr, minlength=k), names))
-        for metric, flag in shares.items():
-            rows.append((dim, metric, np.bincount(codes, weights=flag, minlength=k) / np.maximum(count, 1), names))
-    return pd.DataFrame(
-        [
-            {"dimension": dim, "group": names[g], "metric": metric, "value": float(vals[g])}
-            for dim, metric, vals, names in rows
-            for g in range(len(names))
-        ]
-    )
+_ONES = np.uint64(0x0101010101010101)
+_MAX_SMALL = 31  # 8 bytes of at most 31 sum to at most 248: one byte
+
+
+def _share(flags: np.ndarray) -> float:
+    """Share of true values (same value as ``flags.mean()``)."""
+    return np.count_nonzero(flags) / flags.size if flags.size else float("nan")
+
+
+def _sum_small(values: np.ndarray, mask: np.ndarray) -> int:
+    """Exact sum of uint8 `values` (each <= 31) where `mask` is true, eight bytes at a time."""
+    kept = np.multiply(values, mask.view(np.uint8))
+    whole = kept.size // 8 * 8
+    words = kept[:whole].view(np.uint64)
+    words *= _ONES  # the top byte of each word is now the sum of its 8 bytes
+    words >>= np.uint64(56)
+    return int(words.sum(dtype=np.uint64)) + int(kept[whole:].sum(dtype=np.uint64))
+
+
+Metric = Callable[[slice], np.ndarray]  # an agent-level value, evaluated on a block of rows
+GROUP_BLOCK = 1 << 18  # agents per block while summing by group
+
+
+class _CellSums:
+    """Sums of agent-level metrics and counts of flags over the cells of several dimensions.
+
+    Args:
+        dims: dimension -> (group code of each agent, group names).
+        n: number of agents.
+        totals: metric name -> its per-agent values on a block of rows.
+        flags: flag name -> boolean array (counted per cell).
+    """
+
+    def __init__(self, dims: dict[str, tuple[np.ndarray, tuple[str, ...]]], n: int,
+                 totals: dict[str, Metric], flags: dict[str, np.ndarray]) -> None:
+        self.names = list(dims)
+        self.shape = tuple(len(names) for _, names in dims.values())
+        cells = int(np.prod(self.shape))
+        strides = np.cumprod((1, *self.shape[:0:-1]))[::-1]
+        self.sums = {key: np.zeros(cells) for key in ("_count", *totals, *flags)}
+        for lo in range(0, n, GROUP_BLOCK):
+            b = slice(lo, min(lo + GROUP_BLOCK, n))
+            cell = np.zeros(b.stop - b.start, dtype=np.intp)
+            for (codes, _), stride in zip(dims.values(), strides, strict=True):
+                cell += codes[b].astype(np.intp) * int(stride)
+            self.sums["_count"] += np.bincount(cell, minlength=cells)
+            for key, metric in totals.items():
+                self.sums[key] += np.bincount(cell, weights=metric(b), minlength=cells)
+            for key, flag in flags.items():
+                self.sums[key] += np.bincount(cell[flag[b]], minlength=cells)
+
+    def by(self, dim: str, key: str) -> np.ndarray:
+        """Sum of `key` in each group of `dim`."""
+        axis = self.names.index(dim)
+        others = tuple(a for a in range(len(self.shape)) if a != axis)
+        return self.sums[key].reshape(self.shape).sum(axis=others)
+
+    def table(self, dims: dict[str, tuple[np.ndarray, tuple[str, ...]]], totals: dict[str, Metric],
+              shares: dict[str, np.ndarray]) -> pd.DataFrame:
+        """Long table: for each dimension, each total summed and each share averaged by group."""
+        rows = []
+        for dim, (_, names) in dims.items():
+            count = self.by(dim, "_count")
+            for metric in totals:
+                rows.append((dim, metric, self.by(dim, metric), names))
+            for metric in shares:
+                rows.append((dim, metric, self.by(dim, metric) / np.maximum(count, 1), names))
+        return pd.DataFrame(
+            [
+                {"dimension": dim, "group": names[g], "metric": metric, "value": float(vals[g])}
+                for dim, metric, vals, names in rows
+                for g in range(len(names))
+            ]
+        )

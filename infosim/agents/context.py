@@ -41,10 +41,60 @@ STREAM_ENTERPRISES = 2
 STREAM_POPULATION = 0
 
 
-def month_draws(seed: int, month: int, stream: int, rows: int, n: int) -> np.ndarray:
-    """A ``(rows, n)`` float32 matrix of uniforms for one month and stream."""
+def month_draws(seed: int, month: int, stream: int, rows: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """A ``(rows, n)`` float32 matrix of uniforms for one month and stream.
+
+    Args:
+        seed, month, stream: what the draws are keyed by.
+        rows, n: purposes and agents.
+        out: a ``(rows, n)`` float32 array to fill (reused month after month to avoid a fresh
+            allocation); the draws are the same as without it.
+    """
     seq = np.random.SeedSequence(seed, spawn_key=(stream, month))
-    return np.random.Generator(np.random.PCG64(seq)).random((rows, n), dtype=np.float32)
+    generator = np.random.Generator(np.random.PCG64(seq))
+    if out is None:
+        return generator.random((rows, n), dtype=np.float32)
+    return generator.random(dtype=np.float32, out=out)
+
+
+class MonthDraws:
+    """A month's draw matrix (as :func:`month_draws`), each row generated when first read.
+
+    The rows come from one generator in row order, so every row has the same values whether or
+    not the rows after it are ever drawn; rows nobody reads in a month (e.g. the first-come order
+    when no offer is rationed) cost nothing. Index it like the matrix: ``draws[HouseholdDraw.BASS]``.
+
+    Args:
+        seed, month, stream, rows, n: as for :func:`month_draws`.
+        out: a ``(rows, n)`` float32 buffer to fill (reused month after month).
+    """
+
+    def __init__(self, seed: int, month: int, stream: int, rows: int, n: int, out: np.ndarray | None = None) -> None:
+        seq = np.random.SeedSequence(seed, spawn_key=(stream, month))
+        self._generator = np.random.Generator(np.random.PCG64(seq))
+        self._matrix = np.empty((rows, n), dtype=np.float32) if out is None else out
+        self._drawn = 0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, agents)."""
+        return self._matrix.shape
+
+    def _draw_through(self, row: int) -> None:
+        if row >= self._drawn:
+            self._generator.random(dtype=np.float32, out=self._matrix[self._drawn : row + 1])
+            self._drawn = row + 1
+
+    def __getitem__(self, key: int | tuple | slice) -> np.ndarray:
+        if isinstance(key, int | np.integer):
+            self._draw_through(int(key) % self._matrix.shape[0])
+        else:
+            self._draw_through(self._matrix.shape[0] - 1)
+        return self._matrix[key]
+
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
+        self._draw_through(self._matrix.shape[0] - 1)
+        return self._matrix if dtype is None else self._matrix.astype(dtype)
 
 
 @dataclass
@@ -62,5 +112,5 @@ class MonthContext:
     power_factor: float = 1.0
     target_per_month: float = 0.0
     plan_premium: float = 0.0
-    hh_draws: np.ndarray | None = None
-    ent_draws: np.ndarray | None = None
+    hh_draws: np.ndarray | MonthDraws | None = None
+    ent_draws: np.ndarray | MonthDraws | None = None

@@ -30,7 +30,7 @@ def weibull_replacement_hazard(age: np.ndarray, mean_life: float, shape: float) 
     Computed through a lookup table over ages, so the cost is one gather per household.
     """
     table = replacement_hazard_table(mean_life, shape)
-    return table[np.minimum(age, table.size - 1)]
+    return np.take(table, np.minimum(age, table.size - 1))
 
 
 @functools.cache
@@ -126,6 +126,19 @@ def bass_upgrade_probability(
     if d.awareness_effect:
         mult = mult * np.clip(aware_lit / AWARENESS_REF, 0.0, 3.0)
     return 1.0 - np.exp(-bass_month_hazard(d.bass_p, d.bass_q, peer) * mult)
+
+
+def bass_upgrade_bound(d: DiffusionParams, peer: np.ndarray) -> np.ndarray:
+    """An upper bound of :func:`bass_upgrade_probability` at peer share `peer`, whatever the household's
+    price term, coverage and awareness (float64, with a margin for rounding).
+
+    The multiplier m is at most 3 (affordability) x 1 (coverage) x 3 (awareness); a household whose
+    Bass draw is at or above the bound cannot upgrade early this month, so the engine evaluates the
+    full formula only below it. Keep in step with :func:`bass_upgrade_probability`.
+    """
+    most = (3.0 if d.price_effect else 1.0) * (3.0 if d.awareness_effect else 1.0)
+    hazard = bass_month_hazard(d.bass_p, d.bass_q, peer).astype(np.float64)
+    return np.minimum(1.0, -np.expm1(-hazard * most) * (1.0 + 1e-6) + 1e-6)
 
 
 def product_hazard(

@@ -5,6 +5,8 @@ literacy of elderly households.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from infosim.agents.state import HouseholdState
@@ -26,16 +28,32 @@ class Awareness(LeverRule):
             centres[order[i % n_cities]] += 1
         return centres
 
+    def _groups(self, hh: HouseholdState, n_cities: int) -> tuple[list[slice | np.ndarray], np.ndarray, np.ndarray]:
+        """Rows of each city, rows of elderly households, elderly households per city (fixed for a run)."""
+        if getattr(self, "_groups_of", None) is not hh:
+            city = hh.city
+            if city.size and np.all(np.diff(city) >= 0):  # sorted by city: slices, no index arrays
+                bounds = np.searchsorted(city, np.arange(n_cities + 1))
+                rows_of_city = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+            else:
+                rows_of_city = [np.flatnonzero(city == c) for c in range(n_cities)]
+            reached = np.flatnonzero(hh.elderly)
+            self._group_cache = (rows_of_city, reached, np.bincount(city[reached], minlength=n_cities))
+            self._groups_of = hh
+        return self._group_cache
+
     def apply(self, month: int, hh: HouseholdState, households_by_city: np.ndarray, weight: float) -> None:
         """Raise awareness near centres and elderly literacy; pay the month's programme costs."""
         if not self.is_on(month):
             return
         cfg, t = self.cfg, self.taper(month)
         centres = self.centres_by_city(households_by_city)
-        gain = (cfg.awareness_gain_per_centre * t * centres)[hh.city].astype(np.float32)
-        hh.awareness += gain * (1.0 - hh.awareness)
+        gain = (cfg.awareness_gain_per_centre * t * centres).astype(np.float32)
+        rows_of_city, reached, elderly_by_city = self._groups(hh, households_by_city.size)
+        for city in np.flatnonzero(gain):  # households elsewhere gain nothing
+            rows = rows_of_city[city]
+            hh.awareness[rows] += gain[city] * (1.0 - hh.awareness[rows])
         lit_gain = np.float32(cfg.elderly_literacy_gain_per_month * t)
-        reached = hh.elderly
         hh.literacy[reached] += lit_gain * (1.0 - hh.literacy[reached])
         cities = np.flatnonzero(centres)
         self.ledger.pay(
@@ -46,7 +64,7 @@ class Awareness(LeverRule):
             "programme",
             product="experience_centres",
         )
-        per_city = np.bincount(hh.city[reached], minlength=households_by_city.size) * weight
+        per_city = elderly_by_city * weight
         cost = (
             per_city
             * float(lit_gain)

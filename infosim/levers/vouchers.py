@@ -42,6 +42,10 @@ class Vouchers(LeverRule):
             return hh.elderly.copy()
         return ~hh.urban | hh.elderly
 
+    def issues_in(self, month: int) -> bool:
+        """Whether a wave may be issued in `month` (enabled, a wave dated then, budget left)."""
+        return self.cfg.enabled and month in self.wave_months and self.ledger.active(self.name)
+
     def issue(self, month: int, hh: HouseholdState, claim_u: np.ndarray, order_u: np.ndarray, weight: float) -> int:
         """Issue this month's waves: eligible claimants in first-come order while vouchers and budget last.
 
@@ -56,7 +60,6 @@ class Vouchers(LeverRule):
                 continue
             claim = self.eligible(hh) & (claim_u < self.cfg.claim_share) & (hh.voucher_face == 0)
             idx = np.flatnonzero(claim)
-            idx = idx[np.argsort(order_u[idx], kind="stable")]
             budget_left = self.ledger.remaining(self.name) - self.committed
             face_total = wave.face_value_yuan * self.taper(month) * weight
             n_budget = int(budget_left // face_total) if np.isfinite(budget_left) else idx.size
@@ -64,7 +67,7 @@ class Vouchers(LeverRule):
             n = min(wanted, max(n_budget, 0))
             if n < wanted:  # the budget cannot cover this wave: the lever closes
                 self.ledger.mark_exhausted(self.name, month)
-            chosen = idx[:n]
+            chosen = first_come(idx, order_u[idx], n)
             hh.voucher_face[chosen] = wave.face_value_yuan * self.taper(month)
             hh.voucher_min[chosen] = wave.min_spend_yuan
             hh.voucher_expiry[chosen] = month + wave.window_months - 1
@@ -79,9 +82,15 @@ class Vouchers(LeverRule):
         A minimum-spend voucher pulls purchases that clear the minimum forward:
         1 + induced_purchase_coef x face / min_spend (1 where no usable voucher).
         """
-        usable = (hh.voucher_face > 0) & (hh.voucher_min <= price)
-        ratio = np.where(hh.voucher_min > 0, hh.voucher_face / np.maximum(hh.voucher_min, 1.0), 0.0)
-        return np.where(usable, 1.0 + self.cfg.induced_purchase_coef * ratio, 1.0).astype(np.float32)
+        boost = np.ones(hh.n, dtype=np.float32)
+        usable = np.flatnonzero((hh.voucher_face > 0) & (hh.voucher_min > 0) & (hh.voucher_min <= price))
+        boost[usable] = self.boost_of(hh.voucher_face[usable], hh.voucher_min[usable])
+        return boost
+
+    def boost_of(self, face: np.ndarray, min_spend: np.ndarray) -> np.ndarray:
+        """:meth:`purchase_boost` of holders of usable minimum-spend vouchers (face, min_spend > 0), float32."""
+        ratio = face / np.maximum(min_spend, 1.0)
+        return (1.0 + self.cfg.induced_purchase_coef * ratio).astype(np.float32)
 
     def redeem(
         self, month: int, hh: HouseholdState, redeemers: np.ndarray, product: str, order_u: np.ndarray, weight: float
@@ -116,3 +125,18 @@ class Vouchers(LeverRule):
         lapsed = (hh.voucher_face > 0) & (hh.voucher_expiry <= month)
         self.committed -= float(hh.voucher_face[lapsed].sum()) * weight
         hh.voucher_face[lapsed] = 0.0
+
+
+def first_come(rows: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:
+    """The first `n` of `rows` (ascending) in the order of `order`, ties in row order, as an unordered set.
+
+    Same set as ``rows[np.argsort(order, kind="stable")][:n]``, found by a partition instead of a sort.
+    """
+    if n <= 0:
+        return rows[:0]
+    if n >= rows.size:
+        return rows
+    kth = np.partition(order, n - 1)[n - 1]
+    before = order < kth
+    take = rows[before]
+    return np.concatenate((take, rows[order == kth][: n - take.size]))

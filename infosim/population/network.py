@@ -4,11 +4,31 @@ Each household has exactly `degree` contacts stored as a row of an ``(n, degree)
 A ring lattice is laid over households sorted by city (so ties are local in memory), then each
 tie is rewired with probability `rewire` to a random household of the same city, or of any city
 with probability `cross_city` (Watts-Strogatz). Ties are directed: i listens to its contacts.
+
+The array is built in blocks of rows, so building it for the whole province (30 million
+households) needs little memory beyond the array itself; the random numbers are drawn in the
+same order as in one pass, so the network does not depend on the block size.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+BLOCK = 1 << 20  # rows per block while building
+COUNT_BLOCK = 1 << 16  # rows per block while counting (the block's arrays stay in cache)
+_SPREAD = np.uint32(0x204081)  # x * _SPREAD puts bit b of a 4-bit x at bit 8b (and elsewhere)
+
+
+def _city_bounds(city: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row, number of rows) of each run of equal city values."""
+    n = city.size
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(city)) + 1)).astype(np.int64)
+    sizes = np.diff(np.concatenate((starts, [n]))).astype(np.int64)
+    return starts, sizes
+
+
+def _blocks(n: int) -> range:
+    return range(0, n, BLOCK)
 
 
 def small_world_contacts(
@@ -30,31 +50,43 @@ def small_world_contacts(
     n = city.size
     if n < 2:
         return np.zeros((n, degree), dtype=np.int32)
-    bounds = np.flatnonzero(np.diff(city)) + 1
-    starts = np.concatenate(([0], bounds))
-    sizes = np.diff(np.concatenate((starts, [n])))
-    start_of = np.repeat(starts, sizes).astype(np.int64)
-    size_of = np.repeat(sizes, sizes).astype(np.int64)
-    half = degree // 2
-    offsets = np.array([o for k in range(1, half + 1) for o in (k, -k)][:degree], dtype=np.int64)
-    if offsets.size < degree:
-        offsets = np.append(offsets, half + 1)
-    idx = np.arange(n, dtype=np.int64)
+    starts, sizes = _city_bounds(city)
+    run_of = np.repeat(np.arange(starts.size, dtype=np.int8 if starts.size < 128 else np.int32), sizes)
+    offsets = lattice_offsets(degree)
     contacts = np.empty((n, degree), dtype=np.int32)
-    for j, off in enumerate(offsets):
-        local = (idx - start_of + off) % np.maximum(size_of, 1)
-        contacts[:, j] = start_of + local
-    rewired = rng.random((n, degree)) < rewire
-    n_rew = int(rewired.sum())
+    rewired = np.empty((n, degree), dtype=bool)
+    for lo in _blocks(n):  # ring lattice within each city; draw which ties are rewired
+        hi = min(lo + BLOCK, n)
+        idx = np.arange(lo, hi, dtype=np.int64)
+        start_of, size_of = starts[run_of[lo:hi]], sizes[run_of[lo:hi]]
+        for j, off in enumerate(offsets):
+            contacts[lo:hi, j] = start_of + (idx - start_of + off) % np.maximum(size_of, 1)
+        rewired[lo:hi] = rng.random((hi - lo, degree)) < rewire
+    per_block = [int(np.count_nonzero(rewired[lo : lo + BLOCK])) for lo in _blocks(n)]
+    n_rew = sum(per_block)
     if n_rew:
-        rows = np.nonzero(rewired)[0]
-        anywhere = rng.random(n_rew) < cross_city
-        same_city = start_of[rows] + (rng.random(n_rew) * size_of[rows]).astype(np.int64)
-        any_city = rng.integers(0, n, n_rew)
-        contacts[rewired] = np.where(anywhere, any_city, same_city)
+        anywhere = np.empty(n_rew, dtype=bool)
+        for lo in range(0, n_rew, BLOCK):
+            anywhere[lo : lo + BLOCK] = rng.random(min(BLOCK, n_rew - lo)) < cross_city
+        target = np.empty(n_rew, dtype=np.int32)
+        pos = 0
+        for lo, count in zip(_blocks(n), per_block, strict=True):  # a random household of the same city
+            rows = lo + np.nonzero(rewired[lo : lo + BLOCK])[0]
+            run = run_of[rows]
+            target[pos : pos + count] = starts[run] + (rng.random(count) * sizes[run]).astype(np.int64)
+            pos += count
+        pos = 0
+        for lo, count in zip(_blocks(n), per_block, strict=True):  # ... or of any city
+            any_city = rng.integers(0, n, count)
+            block = contacts[lo : lo + BLOCK]
+            block[rewired[lo : lo + BLOCK]] = np.where(anywhere[pos : pos + count], any_city, target[pos : pos + count])
+            pos += count
+    del rewired
     # A household never listens to itself (tiny cities with fewer members than the degree).
-    self_tie = contacts == idx[:, None]
-    contacts[self_tie] = ((idx[:, None] + 1) % n).repeat(degree, axis=1)[self_tie]
+    for lo in _blocks(n):
+        block = contacts[lo : lo + BLOCK]
+        rows, cols = np.nonzero(block == np.arange(lo, lo + block.shape[0], dtype=np.int32)[:, None])
+        block[rows, cols] = (lo + rows + 1) % n
     return contacts
 
 
@@ -66,22 +98,130 @@ def peer_share(contacts: np.ndarray, flags: np.ndarray) -> np.ndarray:
 _ONES = np.uint64(0x0101010101010101)
 
 
-def peer_shares_of_bits(contacts: np.ndarray, bits: np.ndarray, nbits: int) -> list[np.ndarray]:
-    """Peer shares of several flags at once, packed as bits of one uint8 array (one gather).
+def peer_counts_of_bits(contacts: np.ndarray, bits: np.ndarray, nbits: int) -> list[np.ndarray]:
+    """For each bit b < `nbits` of `bits`, how many of each household's contacts have it set (uint8).
 
-    With a degree that is a multiple of 8, each row of 8 gathered bytes is read as one uint64
-    and bit b is counted across the 8 bytes by a multiply (a SWAR popcount): a few operations
-    per household instead of 8 per flag.
+    Several flags are packed as bits of one uint8 array, so one gather serves them all. With a
+    degree that is a multiple of 8, each row of gathered bytes is read as uint64 words and bit b
+    is counted with one AND and one popcount per word.
     """
     n, k = contacts.shape
     gathered = bits[contacts]
-    if k % 8 == 0 and n:
-        words = np.ascontiguousarray(gathered).view(np.uint64).reshape(n, k // 8)
+    if k % 8 == 0 and n and k <= 255:
+        words = gathered.view(np.uint64)
+        masked = np.empty_like(words)
         out = []
         for b in range(nbits):
-            per_byte = (words >> np.uint64(b)) & _ONES
-            counts = ((per_byte * _ONES) >> np.uint64(56)).astype(np.uint16)
-            total = counts.sum(axis=1, dtype=np.uint16) if k > 8 else counts[:, 0]
-            out.append(total.astype(np.float32) / np.float32(k))
+            np.bitwise_and(words, _ONES << np.uint64(b), out=masked)
+            if hasattr(np, "bitwise_count"):
+                counts = np.bitwise_count(masked)
+            else:  # numpy < 2.0: SWAR popcount of one bit per byte
+                counts = ((masked >> np.uint64(b)) * _ONES >> np.uint64(56)).astype(np.uint8)
+            out.append(counts.reshape(n) if k == 8 else counts.sum(axis=1, dtype=np.uint8))
         return out
-    return [((gathered >> b) & 1).sum(axis=1, dtype=np.uint16).astype(np.float32) / np.float32(k) for b in range(nbits)]
+    return [((gathered >> b) & 1).sum(axis=1, dtype=np.uint8) for b in range(nbits)]
+
+
+def peer_shares_of_bits(contacts: np.ndarray, bits: np.ndarray, nbits: int) -> list[np.ndarray]:
+    """Peer shares (float32) of several flags packed as bits of one uint8 array (one gather)."""
+    k = np.float32(contacts.shape[1])
+    return [counts.astype(np.float32) / k for counts in peer_counts_of_bits(contacts, bits, nbits)]
+
+
+class LatticeTies:
+    """Contacts stored as a ring lattice (implicit) plus the ties that differ from it (explicit).
+
+    Household i's j-th contact is ``i + offsets[j]`` except for the exceptions: rewired ties and
+    ties that wrap around the end of a city. Counting the contacts that own something is then a
+    window sum over neighbouring rows plus a correction for the exceptions, instead of a gather
+    of ``n x degree`` indices, and the ties take less memory than the dense array.
+
+    Args:
+        contacts: an ``(n, degree)`` contact array (e.g. from :func:`small_world_contacts`).
+        offsets: the lattice offsets (default: +1, -1, +2, -2, ... as in :func:`small_world_contacts`).
+    """
+
+    def __init__(self, contacts: np.ndarray, offsets: np.ndarray | None = None) -> None:
+        n, degree = contacts.shape
+        self.n, self.degree = n, degree
+        self.offsets = lattice_offsets(degree) if offsets is None else np.asarray(offsets, dtype=np.int64)
+        self.pad = int(np.abs(self.offsets).max()) if degree else 0
+        rows, targets, replaced = [], [], []
+        for lo in _blocks(n):
+            block = contacts[lo : lo + BLOCK]
+            lattice = np.arange(lo, lo + block.shape[0], dtype=np.int64)[:, None] + self.offsets
+            r, c = np.nonzero(block != lattice)
+            rows.append((lo + r).astype(np.intp))
+            targets.append(block[r, c].astype(np.intp) + self.pad)
+            replaced.append(lattice[r, c] + self.pad)
+        empty = np.zeros(0, dtype=np.intp)
+        self.rows = np.concatenate(rows) if rows else empty  # household of each exception (sorted)
+        self.targets = np.concatenate(targets) if targets else empty  # its contact (+ pad)
+        self.replaced = np.concatenate(replaced) if replaced else empty  # the lattice tie it replaces (+ pad)
+        self._padded = np.zeros(n + 2 * self.pad, dtype=np.uint32)
+        self._bits_padded = np.zeros(n + 2 * self.pad, dtype=np.uint8)
+        self._block_bounds = np.searchsorted(self.rows, np.arange(0, n + COUNT_BLOCK, COUNT_BLOCK))
+
+    def nbytes(self) -> int:
+        """Memory held by the ties, bytes."""
+        arrays = (self.rows, self.targets, self.replaced, self._padded, self._bits_padded, self._block_bounds)
+        return sum(a.nbytes for a in arrays)
+
+    def dense(self) -> np.ndarray:
+        """The ``(n, degree)`` contact array these ties stand for."""
+        contacts = (np.arange(self.n, dtype=np.int64)[:, None] + self.offsets).astype(np.int32)
+        cols = _column_of_offset(self.offsets, self.replaced - self.pad - self.rows)
+        contacts[self.rows, cols] = self.targets - self.pad
+        return contacts
+
+    def counts_of_bits(self, bits: np.ndarray, nbits: int) -> list[np.ndarray]:
+        """For each bit b < `nbits` of uint8 `bits` (no higher bits set), how many contacts have it set (uint8).
+
+        Same counts as :func:`peer_counts_of_bits` on the dense array. Bit b is spread to bit 8b
+        of a uint32 (byte lanes that cannot carry into each other, counts being <= 255), summed
+        over the lattice offsets, corrected for the exceptions, block by block.
+        """
+        if nbits > 4 or self.degree > 255:
+            return peer_counts_of_bits(self.dense(), bits, nbits)
+        n, pad, padded, bits_padded = self.n, self.pad, self._padded, self._bits_padded
+        lanes = np.uint32(0x01010101 & ((1 << (8 * nbits)) - 1))
+        for lo in range(0, n, COUNT_BLOCK):
+            hi = min(lo + COUNT_BLOCK, n)
+            np.bitwise_and(np.multiply(bits[lo:hi], _SPREAD, dtype=np.uint32), lanes, out=padded[pad + lo : pad + hi])
+        bits_padded[pad : pad + n] = bits
+        out = [np.empty(n, dtype=np.uint8) for _ in range(nbits)]
+        for i, lo in enumerate(range(0, n, COUNT_BLOCK)):
+            hi = min(lo + COUNT_BLOCK, n)
+            first = pad + lo + self.offsets[0]
+            total = padded[first : first + hi - lo].copy()
+            for off in self.offsets[1:]:
+                total += padded[pad + lo + off : pad + hi + off]
+            e = slice(self._block_bounds[i], self._block_bounds[i + 1])
+            if e.start < e.stop:  # exceptions: swap the lattice tie's bits for the actual contact's
+                delta = self._spread(np.take(bits_padded, self.targets[e]), lanes)
+                delta -= self._spread(np.take(bits_padded, self.replaced[e]), lanes)  # exact modulo 2**32
+                np.add.at(total, self.rows[e] - lo, delta)
+            for b in range(nbits):
+                np.right_shift(total, np.uint32(8 * b), out=out[b][lo:hi], casting="unsafe")
+        return out
+
+    @staticmethod
+    def _spread(bits: np.ndarray, lanes: np.uint32) -> np.ndarray:
+        spread = np.multiply(bits, _SPREAD, dtype=np.uint32)
+        spread &= lanes
+        return spread
+
+
+def lattice_offsets(degree: int) -> np.ndarray:
+    """Ring-lattice offsets of the contacts: +1, -1, +2, -2, ... (and +half+1 for an odd degree)."""
+    half = degree // 2
+    offsets = np.array([o for k in range(1, half + 1) for o in (k, -k)][:degree], dtype=np.int64)
+    if offsets.size < degree:
+        offsets = np.append(offsets, half + 1)
+    return offsets
+
+
+def _column_of_offset(offsets: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Column j with ``offsets[j] == offset`` for each element of `offset`."""
+    order = np.argsort(offsets)
+    return order[np.searchsorted(offsets[order], offset)]

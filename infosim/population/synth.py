@@ -110,10 +110,24 @@ def build_households(
 
 
 def income_quintiles(income: np.ndarray) -> np.ndarray:
-    """Quintile (0 = poorest) of each value, ties broken by order."""
-    ranks = np.empty(income.size, dtype=np.int64)
-    ranks[np.argsort(income, kind="stable")] = np.arange(income.size)
-    return (ranks * 5 // income.size).astype(np.int8)
+    """Quintile (0 = poorest) of each value, ties broken by order.
+
+    The quintile of the value ranked r (0-based, stable) is ``5 r // n``; it is found from the
+    four cut values (a partition, not a full sort) with ties at a cut split in index order.
+    """
+    n = income.size
+    quintile = np.zeros(n, dtype=np.int8)
+    if n == 0:
+        return quintile
+    cuts = [-(-k * n // 5) for k in range(1, 5)]  # first rank of quintile k: ceil(k n / 5)
+    cuts = [c for c in cuts if c < n]
+    values_at = np.partition(income, cuts)[cuts] if cuts else []
+    for rank, value in zip(cuts, values_at, strict=True):
+        quintile += income > value
+        tied = np.flatnonzero(income == value)
+        below = int(np.count_nonzero(income < value))
+        quintile[tied[rank - below :]] += 1
+    return quintile
 
 
 def _initial_stock(
