@@ -17,6 +17,7 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from infosim.analysis import compare
 from infosim.analysis.formatting import markdown_table
 from infosim.analysis.plots import plot_cost_effectiveness
 from infosim.analysis.report import write_report
+from infosim.errors import InfosimError
 from infosim.experiments import Experiment, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +45,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--executor", default="processes", help="serial, processes or dask")
     p.add_argument("--out", type=Path, default=ROOT / "results" / "readme_comparison", help="results folder")
     p.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures", help="where the table and figure go")
+    p.add_argument("--fresh", action="store_true",
+                   help="discard the results in --out and run again (needed after the model or scenarios change)")
     return p.parse_args(argv)
 
 
@@ -52,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     exp = Experiment.batch(SCENARIOS, replicates=args.replicates, seed=args.seed, households=args.households,
                            months=args.months, keep_agents=True, name="readme_comparison")
     t0 = time.perf_counter()
-    report = run_experiment(exp, args.out, executor=args.executor, resume=True, progress=False)
+    if args.fresh and args.out.exists():
+        shutil.rmtree(args.out)  # this script's own results folder
+    try:
+        report = run_experiment(exp, args.out, executor=args.executor, resume=True, progress=False)
+    except InfosimError as exc:
+        print(f"error: {exc} (re-run with --fresh to start over)", file=sys.stderr)
+        return 2
     print(report.summary_line(), file=sys.stderr)
     cmp = compare(report, baseline="baseline")
     table = cmp.headline_table(args.horizon)
