@@ -246,13 +246,15 @@ class InfoConsumptionModel(mesa.Model):
         hh.observe(self.network.coverage(), self.gigabit_availability)
 
     def _extend_gigabit(self) -> None:
-        gain_city = self.government.gigabit.availability_gain(self.month)
-        before = self.gigabit_availability.copy()
-        gain = self.gigabit_growth + np.repeat(gain_city, 2)
-        self.gigabit_availability = np.minimum(1.0, before + gain * (1.0 - before))
-        pilot_part = np.repeat(gain_city, 2) / np.maximum(gain, 1e-12)
-        passed = (self.gigabit_availability - before) * pilot_part * self.households_by_area
-        self.government.gigabit.pay_passed(self.month, passed.reshape(-1, 2).sum(axis=1))
+        """National growth of gigabit availability, plus the pilots' extra where their fund pays for it."""
+        gigabit = self.government.gigabit
+        before = self.gigabit_availability
+        national = np.minimum(1.0, before + self.gigabit_growth * (1.0 - before))
+        gain_city = gigabit.availability_gain(self.month)
+        pilot = np.minimum(1.0, national + np.repeat(gain_city, 2) * (1.0 - national)) - national
+        passed_by_city = (pilot * self.households_by_area).reshape(-1, 2).sum(axis=1)
+        funded = gigabit.pay_passed(self.month, passed_by_city)
+        self.gigabit_availability = national + pilot * np.repeat(funded, 2)
 
     def households_decide(self) -> None:
         """Stage 3: the households' behaviours, in order."""

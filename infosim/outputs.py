@@ -123,6 +123,8 @@ class OutputCollector:
             month = ledger.exhausted_month[lever]
             out[f"budget_exhausted_month_{lever}"] = float(month) if month is not None else float("nan")
             out[f"budget_spent_{lever}_yuan"] = ledger.spent_total[lever]
+        rationed = self.model.government.vouchers.rationed_month
+        out["budget_rationed_month_vouchers"] = float(rationed) if rationed is not None else float("nan")
         out["household_weight"] = self.model.household_weight
         out["enterprise_weight"] = self.model.enterprise_weight
         return out

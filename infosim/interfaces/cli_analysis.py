@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +13,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from infosim.analysis import Comparison
 
-console = Console()
+console = Console() if sys.stdout.isatty() else Console(width=240)  # wide tables when piped
 err_console = Console(stderr=True)
 
 Results = Annotated[Path, typer.Argument(help="results folder written by `infosim batch` or `infosim sweep`")]

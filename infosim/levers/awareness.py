@@ -43,20 +43,15 @@ class Awareness(LeverRule):
         return self._group_cache
 
     def apply(self, month: int, hh: HouseholdState, households_by_city: np.ndarray, weight: float) -> None:
-        """Raise awareness near centres and elderly literacy; pay the month's programme costs."""
+        """Pay the month's programme costs, then raise awareness near funded centres and the
+        literacy of elderly households in cities whose programme was funded."""
         if not self.is_on(month):
             return
         cfg, t = self.cfg, self.taper(month)
         centres = self.centres_by_city(households_by_city)
-        gain = (cfg.awareness_gain_per_centre * t * centres).astype(np.float32)
         rows_of_city, reached, elderly_by_city = self._groups(hh, households_by_city.size)
-        for city in np.flatnonzero(gain):  # households elsewhere gain nothing
-            rows = rows_of_city[city]
-            hh.awareness[rows] += gain[city] * (1.0 - hh.awareness[rows])
-        lit_gain = np.float32(cfg.elderly_literacy_gain_per_month * t)
-        hh.literacy[reached] += lit_gain * (1.0 - hh.literacy[reached])
         cities = np.flatnonzero(centres)
-        self.ledger.pay(
+        paid = self.ledger.pay(
             self.name,
             month,
             centres[cities] * cfg.cost_per_centre_yuan_month * t,
@@ -64,12 +59,16 @@ class Awareness(LeverRule):
             "programme",
             product="experience_centres",
         )
-        per_city = elderly_by_city * weight
-        cost = (
-            per_city
-            * float(lit_gain)
-            * cfg.cost_per_elderly_household_yuan
-            / max(cfg.elderly_literacy_gain_per_month, 1e-9)
-        )
+        centres[cities[~paid]] = 0.0
+        gain = (cfg.awareness_gain_per_centre * t * centres).astype(np.float32)
+        for city in np.flatnonzero(gain):  # households elsewhere gain nothing
+            rows = rows_of_city[city]
+            hh.awareness[rows] += gain[city] * (1.0 - hh.awareness[rows])
+        lit_gain = np.float32(cfg.elderly_literacy_gain_per_month * t)
+        cost = elderly_by_city * weight * cfg.cost_per_elderly_household_yuan * t
         cities = np.flatnonzero(cost)
-        self.ledger.pay(self.name, month, cost[cities], cities, "programme", product="elderly_literacy")
+        paid = self.ledger.pay(self.name, month, cost[cities], cities, "programme", product="elderly_literacy")
+        funded_city = np.zeros(households_by_city.size, dtype=bool)
+        funded_city[cities[paid]] = True
+        rows = reached[funded_city[hh.city[reached]]]
+        hh.literacy[rows] += lit_gain * (1.0 - hh.literacy[rows])

@@ -67,22 +67,19 @@ class CloudIncentive(LeverRule):
         """
         if not self.is_on(month) or firms.size == 0:
             return np.zeros(firms.size, dtype=bool)
-        paid = np.zeros(firms.size, dtype=bool)
         o = np.argsort(order, kind="stable")
-        paid_sorted = np.zeros(o.size, dtype=bool)
-        # One ledger call per stage reached, so the log names the product (cloud_core / cloud_star).
-        for stage, product in ((2, "cloud_core"), (3, "cloud_star")):
-            sel = np.flatnonzero(next_stage[o] == stage)
-            if sel.size:
-                paid_sorted[sel] = self.ledger.pay(
-                    self.name,
-                    month,
-                    amounts[o][sel] * weight,
-                    city[o][sel],
-                    "enterprise",
-                    agent_ids=firms[o][sel],
-                    product=product,
-                )
+        # One first-come pass over all claimants; the log names the product (cloud_core / cloud_star).
+        products = np.where(next_stage[o] == 3, "cloud_star", "cloud_core")
+        paid_sorted = self.ledger.pay(
+            self.name,
+            month,
+            amounts[o] * weight,
+            city[o],
+            "enterprise",
+            agent_ids=firms[o],
+            product=products,
+        )
+        paid = np.zeros(firms.size, dtype=bool)
         paid[o] = paid_sorted
         return paid
 

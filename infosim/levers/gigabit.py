@@ -23,12 +23,18 @@ class GigabitPilots(LeverRule):
                 gain[CITIES.index(name)] = self.cfg.availability_gain_per_month * self.taper(month)
         return gain
 
-    def pay_passed(self, month: int, newly_passed_by_city: np.ndarray) -> None:
-        """Fund the households newly passed in pilot cities (province totals per city)."""
+    def pay_passed(self, month: int, newly_passed_by_city: np.ndarray) -> np.ndarray:
+        """Fund the households newly passed in pilot cities (province totals per city).
+
+        Returns:
+            Per city, whether its extension is funded (the pilots extend only where paid; True
+            where the lever costs nothing).
+        """
+        funded = np.ones(newly_passed_by_city.size, dtype=bool)
         if not self.is_on(month) or self.cfg.fund_per_household_passed_yuan <= 0:
-            return
+            return funded
         cities = np.flatnonzero(newly_passed_by_city > 0)
-        self.ledger.pay(
+        paid = self.ledger.pay(
             self.name,
             month,
             newly_passed_by_city[cities] * self.cfg.fund_per_household_passed_yuan,
@@ -36,3 +42,5 @@ class GigabitPilots(LeverRule):
             "operator",
             product="gigabit_passed",
         )
+        funded[cities[~paid]] = False
+        return funded

@@ -101,7 +101,8 @@ class Ledger:
         recipient: str,
         *,
         agent_ids: np.ndarray | None = None,
-        product: str = "",
+        product: str | np.ndarray = "",
+        honour_commitment: bool = False,
     ) -> np.ndarray:
         """Pay `yuan[i]` to recipient i, in order, while the budget lasts.
 
@@ -112,13 +113,15 @@ class Ledger:
             city: city index of each recipient.
             recipient: 'household', 'enterprise' or 'operator'.
             agent_ids: agent indices, for the agent-level log.
-            product: what the payment is for (e.g. 'phone5g'), for the log.
+            product: what each payment is for (e.g. 'phone5g'; one string or one per payment), for the log.
+            honour_commitment: pay even after the lever closed (vouchers issued earlier), while money lasts.
 
         Returns:
             Boolean mask of the payments made.
         """
         yuan = np.asarray(yuan, dtype=np.float64)
-        remaining = self.remaining(lever)
+        closed = self.exhausted_month[lever] is not None and not honour_commitment
+        remaining = 0.0 if closed else self.remaining(lever)
         paid = np.cumsum(yuan) <= remaining * (1 + 1e-12)
         if not paid.all():
             first_refused = int(np.argmin(paid))
@@ -129,7 +132,14 @@ class Ledger:
         li, ri = self.levers.index(lever), RECIPIENTS.index(recipient)
         np.add.at(self.table[li, month, :, ri], np.asarray(city)[paid], amount)
         if self.log is not None and agent_ids is not None:
-            self.log.add(recipient, np.asarray(agent_ids)[paid], month, lever, product, amount)
+            ids = np.asarray(agent_ids)[paid]
+            if isinstance(product, str):
+                self.log.add(recipient, ids, month, lever, product, amount)
+            else:
+                kinds = np.asarray(product)[paid]
+                for name in np.unique(kinds):
+                    sel = kinds == name
+                    self.log.add(recipient, ids[sel], month, lever, str(name), amount[sel])
         return paid
 
     def spent_in_month(self, month: int) -> dict[str, float]:

@@ -3,7 +3,10 @@ number of vouchers and a redemption window; eligibility rules; first-come distri
 
 A voucher is issued only while the budget can cover it (the liability is committed at issue), so
 every redemption is funded; unredeemed vouchers lapse at the end of their window and free
-their commitment.
+their commitment for later waves. A wave the uncommitted budget cannot cover in full is
+rationed (first come, first served; the month is recorded); the lever is exhausted when a wave
+cannot be given a single voucher and nothing is outstanding that could lapse. Waves are issued
+only within the lever's [start, end]; vouchers issued are honoured until their window ends.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Vouchers(LeverRule):
         self.committed = 0.0  # yuan promised by vouchers held and not yet redeemed
         self.issued = 0.0  # vouchers issued (province total)
         self.redeemed = 0.0
+        self.rationed_month: int | None = None  # first wave the budget could not cover in full
 
     def eligible(self, hh: HouseholdState) -> np.ndarray:
         """Households eligible under the lever's rule."""
@@ -44,7 +48,7 @@ class Vouchers(LeverRule):
 
     def issues_in(self, month: int) -> bool:
         """Whether a wave may be issued in `month` (enabled, a wave dated then, budget left)."""
-        return self.cfg.enabled and month in self.wave_months and self.ledger.active(self.name)
+        return self.in_period(month) and month in self.wave_months and self.ledger.active(self.name)
 
     def issue(self, month: int, hh: HouseholdState, claim_u: np.ndarray, order_u: np.ndarray, weight: float) -> int:
         """Issue this month's waves: eligible claimants in first-come order while vouchers and budget last.
@@ -52,23 +56,29 @@ class Vouchers(LeverRule):
         Returns:
             Number of household agents that received a voucher.
         """
-        if not self.cfg.enabled:
+        if not self.in_period(month):
             return 0
         given = 0
         for wave, wave_month in zip(self.cfg.waves, self.wave_months, strict=True):
             if wave_month != month or not self.ledger.active(self.name):
                 continue
+            # The face value is stored as float32 on households: commit exactly what will be paid.
+            face = float(np.float32(wave.face_value_yuan * self.taper(month)))
+            if face <= 0:
+                continue
             claim = self.eligible(hh) & (claim_u < self.cfg.claim_share) & (hh.voucher_face == 0)
             idx = np.flatnonzero(claim)
             budget_left = self.ledger.remaining(self.name) - self.committed
-            face_total = wave.face_value_yuan * self.taper(month) * weight
+            face_total = face * weight
             n_budget = int(budget_left // face_total) if np.isfinite(budget_left) else idx.size
             wanted = min(idx.size, round(wave.vouchers / weight))
             n = min(wanted, max(n_budget, 0))
-            if n < wanted:  # the budget cannot cover this wave: the lever closes
+            if n < wanted and self.rationed_month is None:
+                self.rationed_month = month
+            if n == 0 and wanted > 0 and self.committed <= 0:  # no money left, nothing can lapse
                 self.ledger.mark_exhausted(self.name, month)
             chosen = first_come(idx, order_u[idx], n)
-            hh.voucher_face[chosen] = wave.face_value_yuan * self.taper(month)
+            hh.voucher_face[chosen] = face
             hh.voucher_min[chosen] = wave.min_spend_yuan
             hh.voucher_expiry[chosen] = month + wave.window_months - 1
             self.committed += n * face_total
@@ -112,6 +122,7 @@ class Vouchers(LeverRule):
             "household",
             agent_ids=redeemers,
             product=product,
+            honour_commitment=True,
         )
         done = redeemers[paid]
         self.committed -= float(face[paid].sum()) * weight
@@ -123,8 +134,10 @@ class Vouchers(LeverRule):
     def expire(self, month: int, hh: HouseholdState, weight: float) -> None:
         """Lapse vouchers whose window ended this month and release their commitment."""
         lapsed = (hh.voucher_face > 0) & (hh.voucher_expiry <= month)
-        self.committed -= float(hh.voucher_face[lapsed].sum()) * weight
+        self.committed -= float(hh.voucher_face[lapsed].astype(np.float64).sum()) * weight
         hh.voucher_face[lapsed] = 0.0
+        if not (hh.voucher_face > 0).any():
+            self.committed = 0.0  # nothing outstanding: clear float rounding
 
 
 def first_come(rows: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:

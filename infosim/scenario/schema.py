@@ -218,7 +218,7 @@ class Lever(Strict):
     budget_yuan: Yuan | None = Field(
         None, description="total fiscal budget (yuan); the lever stops when spent; None = no cap"
     )
-    taper_per_year: Share = Field(0.0, description="yearly fall of the lever's rates after start")
+    taper_per_year: float = Field(0.0, ge=0.0, lt=1.0, description="yearly fall of the lever's rates after start")
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Lever:
@@ -298,6 +298,15 @@ class VoucherLever(Lever):
         1.0, le=50, description="home-product purchase hazard multiplier per unit face/min-spend ratio"
     )
 
+    @model_validator(mode="after")
+    def _waves_within_period(self) -> VoucherLever:
+        for i, wave in enumerate(self.waves):
+            month = parse_month(wave.month)
+            if month < parse_month(self.start) or (self.end is not None and month > parse_month(self.end)):
+                period = f"[{self.start}, {self.end or 'open'}]"
+                raise ValueError(f"waves.{i}: month {wave.month} is outside the lever's period {period}")
+        return self
+
 
 class CloudIncentiveLever(Lever):
     """Cloud incentives (clauses 21, 23, 27, 28)."""
@@ -346,3 +355,13 @@ class Scenario(Strict):
     run: RunSettings = RunSettings()
     parameters: Parameters = Parameters()
     levers: Levers = Levers()
+
+    @model_validator(mode="after")
+    def _waves_not_before_run(self) -> Scenario:
+        # A wave after the last simulated month is fine (a shorter run); one before the start never happens.
+        for i, wave in enumerate(self.levers.vouchers.waves):
+            if parse_month(wave.month) < parse_month(self.run.start):
+                raise ValueError(
+                    f"levers.vouchers.waves.{i}: month {wave.month} is before run.start ({self.run.start})"
+                )
+        return self

@@ -28,23 +28,9 @@ def test_shares_within_unit_interval(run_cached) -> None:
     assert ts["base_stations_5g"].is_monotonic_increasing
 
 
-@pytest.mark.parametrize(
-    ("lever", "grace_months"),
-    [
-        ("terminal_subsidy", 0),
-        ("vouchers", 3),
-        ("cloud_incentive", 0),
-        ("buildout", 0),
-        ("awareness", 0),
-        ("gigabit", 0),
-    ],
-)
-def test_tight_budget_is_never_exceeded_and_exhaustion_is_recorded(lever: str, grace_months: int) -> None:
-    """Shrink one lever's budget to a sliver: spending stops at or below it, and the month shows.
-
-    Vouchers commit their budget when issued, so vouchers already held are still redeemed
-    during their window (3 months in jiangsu_2020) after the lever closes.
-    """
+@pytest.mark.parametrize("lever", ["terminal_subsidy", "cloud_incentive", "buildout", "awareness", "gigabit"])
+def test_tight_budget_is_never_exceeded_and_exhaustion_is_recorded(lever: str) -> None:
+    """Shrink one lever's budget to a sliver: spending stops at or below it, and the month shows."""
     full = run_scenario("jiangsu_2020", 5, households=10_000, months=24)
     spent_full = full.summary[f"budget_spent_{lever}_yuan"]
     assert spent_full > 0
@@ -57,7 +43,48 @@ def test_tight_budget_is_never_exceeded_and_exhaustion_is_recorded(lever: str, g
     assert tight.ledger.query("lever == @lever")["yuan"].sum() <= budget * (1 + 1e-9)
     month = tight.summary[f"budget_exhausted_month_{lever}"]
     assert not np.isnan(month)
-    assert ts[f"fiscal_spend_{lever}_yuan"].iloc[int(month) + 1 + grace_months :].sum() == 0
+    assert ts[f"fiscal_spend_{lever}_yuan"].iloc[int(month) + 1 :].sum() == 0
+
+
+def test_voucher_budget_rations_waves_and_is_never_exceeded() -> None:
+    """Vouchers commit their face value when issued: a tight budget rations the waves (first come),
+    issued vouchers are always honoured, and money paid never exceeds the budget."""
+    full = run_scenario("vouchers_only", 5, households=10_000, months=24)
+    budget = full.summary["budget_spent_vouchers_yuan"] * 0.1
+    tight = run_scenario(
+        load_scenario("vouchers_only", [f"levers.vouchers.budget_yuan={budget}"]), 5, households=10_000, months=24
+    )
+    ts = tight.timeseries
+    assert 0 < ts["fiscal_spend_vouchers_yuan"].sum() <= budget * (1 + 1e-9)
+    assert tight.summary["budget_rationed_month_vouchers"] == 4  # the first wave, 2020-05
+    assert ts["vouchers_issued_cumulative"].iloc[4] * 100 <= budget * (1 + 1e-9)  # face value 100
+    assert ts["vouchers_issued_cumulative"].iloc[-1] < full.timeseries["vouchers_issued_cumulative"].iloc[-1]
+
+
+def test_voucher_lever_is_exhausted_when_not_one_voucher_can_be_funded() -> None:
+    tiny = run_scenario(
+        load_scenario("vouchers_only", ["levers.vouchers.budget_yuan=1000"]), 5, households=10_000, months=12
+    )
+    assert tiny.summary["budget_exhausted_month_vouchers"] == 4
+    assert tiny.timeseries["fiscal_spend_vouchers_yuan"].sum() == 0
+    assert tiny.timeseries["vouchers_issued_cumulative"].iloc[-1] == 0
+
+
+def test_voucher_waves_respect_the_lever_period() -> None:
+    """Waves outside the lever's period are rejected; a lever ending in June 2020 issues only in May."""
+    from infosim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="outside the lever's period"):
+        load_scenario("vouchers_only", ['levers.vouchers.end="2020-06"'])
+    sets = [
+        'levers.vouchers.end="2020-06"',
+        'levers.vouchers.waves=[{month="2020-05", face_value_yuan=100, min_spend_yuan=500, vouchers=2000000, '
+        "window_months=3}]",
+    ]
+    run = run_scenario(load_scenario("vouchers_only", sets), 5, households=10_000, months=24)
+    issued = run.timeseries["vouchers_issued_cumulative"]
+    assert issued.iloc[4] > 0
+    assert issued.iloc[-1] == issued.iloc[4]
 
 
 def test_fiscal_columns_add_up_and_match_ledger(run_cached) -> None:
@@ -93,3 +120,20 @@ def test_other_seed_gives_different_results() -> None:
     a = run_scenario("jiangsu_2020", 7, households=10_000, months=24)
     b = run_scenario("jiangsu_2020", 8, households=10_000, months=24)
     assert not np.allclose(a.timeseries["users_5g_handset"], b.timeseries["users_5g_handset"])
+
+
+def test_gigabit_pilots_extend_only_where_their_fund_pays() -> None:
+    """A pilot whose budget cannot pay for the households it would pass extends nothing."""
+    pilots = [
+        "levers.gigabit.enabled=true",
+        'levers.gigabit.pilot_cities=["Nanjing", "Suzhou"]',
+        "levers.gigabit.budget_yuan=1",
+    ]
+    base = run_scenario("baseline", 4, households=10_000, months=24)
+    unfunded = run_scenario(load_scenario("baseline", pilots), 4, households=10_000, months=24)
+    pd.testing.assert_series_equal(
+        base.timeseries["share_gigabit_households"], unfunded.timeseries["share_gigabit_households"]
+    )
+    assert unfunded.timeseries["fiscal_spend_gigabit_yuan"].sum() == 0
+    funded = run_scenario(load_scenario("baseline", pilots[:2]), 4, households=10_000, months=24)
+    assert funded.timeseries["share_gigabit_households"].iloc[-1] > base.timeseries["share_gigabit_households"].iloc[-1]
