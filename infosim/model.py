@@ -131,7 +131,7 @@ class InfoConsumptionModel(mesa.Model):
         self.gigabit_growth = dig["gigabit_availability_growth_per_month"]
 
     def _build_operators(self) -> None:
-        names, build_shares, _ = operator_table()
+        names, build_shares = operator_table()
         cities = city_table()
         income_by_area = np.repeat(cities.income_factor, 2)
         self.network = RadioNetwork(

@@ -117,7 +117,7 @@ class Operator(mesa.Agent):
         self.plan_premium = base * max(0.3, 1.0 - 0.2 * years)
 
 
-def operator_table() -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Operator names, build shares and mobile market shares from `market.toml`."""
+def operator_table() -> tuple[list[str], np.ndarray]:
+    """Operator names and build shares from `market.toml`."""
     ops = values(load_table("market"))["operators"]
-    return list(ops["names"]), np.asarray(ops["build_shares"]), np.asarray(ops["mobile_market_shares"])
+    return list(ops["names"]), np.asarray(ops["build_shares"])
