@@ -56,6 +56,19 @@ class RunRecord:
     params: dict[str, Any]
     values: dict[str, Any]
 
+    def ids(self) -> dict[str, Any]:
+        """The run's identifying columns: index, run_id, scenario, point, policy, sample, replicate, seed."""
+        return {
+            "index": self.index,
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "point": self.point,
+            "policy": self.policy,
+            "sample": self.sample,
+            "replicate": self.replicate,
+            "seed": self.seed,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class RunTask:
@@ -350,20 +363,7 @@ class Experiment:
 
     def plan_table(self) -> pd.DataFrame:
         """The planned runs as a DataFrame (ids, seed and one column per varied key)."""
-        rows = [
-            {
-                "index": r.index,
-                "run_id": r.run_id,
-                "scenario": r.scenario,
-                "point": r.point,
-                "policy": r.policy,
-                "sample": r.sample,
-                "replicate": r.replicate,
-                "seed": r.seed,
-                **r.values,
-            }
-            for r in self.records()
-        ]
+        rows = [{**r.ids(), **r.values} for r in self.records()]
         return pd.DataFrame(rows)
 
     def definition(self) -> dict[str, Any]:

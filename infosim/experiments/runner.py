@@ -149,17 +149,10 @@ class _Session:
         """Commit one finished run to the store."""
         r = task.record
         marker = {
-            "run_id": r.run_id,
-            "index": r.index,
+            **r.ids(),
             "status": outcome.status,
             "plan_sha256": self.plan_sha,
             "session": self.id,
-            "scenario": r.scenario,
-            "point": r.point,
-            "policy": r.policy,
-            "sample": r.sample,
-            "replicate": r.replicate,
-            "seed": r.seed,
             "params": r.values,
             "scenario_sha256": task.scenario_sha256,
             "started_at": _iso(outcome.started_at),
