@@ -305,6 +305,10 @@ class InfoConsumptionModel(mesa.Model):
                     flush=True,
                 )
 
+    def timeseries(self):
+        """The monthly province totals collected so far (one row per simulated month)."""
+        return self.collector.timeseries()
+
     def results(self) -> RunResult:
         """The run's outputs (time series, summary, breakdowns, ledger, agent records)."""
         return self.collector.result()

@@ -13,6 +13,6 @@ Example:
 
 from infosim.analysis.compare import Comparison, compare
 from infosim.analysis.data import AnalysisError, ComparisonData, comparison_data
-from infosim.analysis.outcomes import OUTCOMES, Outcome
+from infosim.outcomes import OUTCOMES, Outcome
 
 __all__ = ["OUTCOMES", "AnalysisError", "Comparison", "ComparisonData", "Outcome", "compare", "comparison_data"]

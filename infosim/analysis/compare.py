@@ -21,8 +21,8 @@ from infosim.analysis import distribution, effects, fiscal
 from infosim.analysis.data import AnalysisError, ComparisonData, comparison_data
 from infosim.analysis.formatting import fmt_ci, fmt_share
 from infosim.analysis.groups import DIMENSIONS, group_labels
-from infosim.analysis.outcomes import CONSUMPTION, DEFAULT_HORIZONS, END, MONEY, Outcome, get_outcomes
 from infosim.analysis.stats import LEVEL
+from infosim.outcomes import CONSUMPTION, DEFAULT_HORIZONS, END, MONEY, Outcome, get_outcomes
 
 #: Columns of :meth:`Comparison.headline` (raw values; see :meth:`Comparison.headline_table`).
 HEADLINE_OUTCOMES = (MONEY, CONSUMPTION, "users_5g_network", "households_gigabit", "firms_core_cloud")
@@ -256,7 +256,7 @@ def compare(
         baseline: the scenario every other is compared with.
         horizons: ``'end'`` and/or months ``'YYYY-MM'`` (default end-2020, end-2021, end of
             run; months outside the runs are skipped unless given explicitly).
-        outcomes: outcome names (default all; see :data:`infosim.analysis.outcomes.OUTCOMES`).
+        outcomes: outcome names (default all; see :data:`infosim.outcomes.OUTCOMES`).
         level: confidence level of the intervals.
         scenarios: for in-memory runs, the scenarios as run (shown in reports).
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from infosim.analysis.data import RUN_COLUMNS, AnalysisError, ComparisonData
-from infosim.analysis.outcomes import DEFAULT_HORIZONS, END, Outcome, province_households
 from infosim.analysis.stats import LEVEL, summarise
 from infosim.calendar import parse_month
+from infosim.outcomes import DEFAULT_HORIZONS, END, Outcome, province_households
 
 EFFECT_COLUMNS = (
     "scenario", "baseline", "outcome", "label", "unit", "horizon", "month", "n",

@@ -18,8 +18,8 @@ import pandas as pd
 from infosim.analysis.data import ComparisonData
 from infosim.analysis.effects import horizon_values, paired_differences
 from infosim.analysis.groups import agent_group
-from infosim.analysis.outcomes import BY_NAME, CONSUMPTION, DEFAULT_HORIZONS, MONEY, Outcome
 from infosim.analysis.stats import LEVEL, ratio_of_means, summarise
+from infosim.outcomes import BY_NAME, CONSUMPTION, DEFAULT_HORIZONS, MONEY, Outcome
 from infosim.scenario.schema import LEVER_NAMES
 
 NEVER = 32767  # first-adoption month of an agent that never adopted (int16 max, as in the model)

@@ -22,7 +22,7 @@ from infosim.analysis.compare import Comparison, compare
 from infosim.analysis.distribution import GROUP_OUTCOME_BY_NAME, TOTAL
 from infosim.analysis.formatting import fmt_ci, fmt_num, fmt_share
 from infosim.analysis.groups import DIMENSION_LABELS, dimension_kind
-from infosim.analysis.outcomes import BY_NAME, CONSUMPTION
+from infosim.outcomes import BY_NAME, CONSUMPTION
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;

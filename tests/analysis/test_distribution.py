@@ -45,7 +45,7 @@ def test_group_effects_add_up_to_the_total_row(cmp: Comparison) -> None:
 def test_group_totals_equal_province_effects(
     cmp: Comparison, small_runs: list[RunResult], dimension: str, metric: str, series: str
 ) -> None:
-    from infosim.analysis.outcomes import province_households
+    from infosim.outcomes import province_households
 
     total = cmp.distribution.query(f"scenario == 'jiangsu_2020' and dimension == '{dimension}' and "
                                    f"metric == '{metric}' and group == '{TOTAL}'")["effect"].iloc[0]

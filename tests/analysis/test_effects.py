@@ -12,8 +12,8 @@ from scipy import stats
 from infosim.analysis import AnalysisError, Comparison, compare
 from infosim.analysis.data import comparison_data
 from infosim.analysis.effects import horizon_values
-from infosim.analysis.outcomes import BY_NAME, province_households
 from infosim.experiments import replicate_seeds
+from infosim.outcomes import BY_NAME, province_households
 from infosim.run import RunResult, run_scenario
 from infosim.scenario import load_scenario
 
