@@ -140,8 +140,7 @@ def bench_default(reps: int) -> dict[str, Any]:
 
 def bench_reference(households: int, ref_months: int, engine_months: int, reps: int) -> dict[str, Any]:
     """The idiomatic-Mesa reference and the engine on the same baseline population, side by side."""
-    import mesa_reference as ref
-
+    from infosim import reference as ref
     from infosim.model import InfoConsumptionModel
 
     out: dict[str, Any] = {"households": households, "scenario": "baseline"}

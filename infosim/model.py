@@ -2,13 +2,13 @@
 
 Each month (from January 2020):
 
-1. operators build 5G stations and price plans;
-2. the government's levers act (voucher waves issued, subsidies offered, programmes run,
-   gigabit pilots extend availability);
+1. operators build 5G stations and price plans (the levers first set their cost factors);
+2. the government's levers act (voucher waves issued, programmes run, gigabit pilots extend
+   availability); households take part in the programmes and see coverage and gigabit;
 3. households decide (learn, replace phones and choose 4G/5G, take plans, adopt home
-   products, redeem vouchers, spend);
-4. enterprises decide (climb cloud stages, claim deductions, spend);
-5. payments settle in the ledger (station support, lapsed vouchers);
+   products, use service offers, spend), asking the levers for offers on each purchase;
+4. enterprises decide (climb cloud stages, report cloud spending, spend);
+5. payments due at the end of the month settle (station support, lapsed vouchers);
 6. data are collected.
 """
 
@@ -19,8 +19,20 @@ import time
 
 import mesa
 import numpy as np
+import pandas as pd
 
-from infosim.agents.context import (
+from infosim.agents import Enterprise, Enterprises, Household, Households, Operator, RadioNetwork
+from infosim.agents.operators import operator_table
+from infosim.calendar import month_label, parse_month
+from infosim.data import load_table, values
+from infosim.levers import Government
+from infosim.outputs import OutputCollector
+from infosim.population import build_enterprises, build_households, city_table, small_world_contacts
+from infosim.results import RunResult
+from infosim.scenario import Scenario, load_scenario
+from infosim.scenario.schema import MIN_ENTERPRISE_AGENTS
+from infosim.world import World
+from infosim.world.context import (
     STREAM_ENTERPRISES,
     STREAM_HOUSEHOLDS,
     STREAM_POPULATION,
@@ -29,19 +41,37 @@ from infosim.agents.context import (
     MonthContext,
     MonthDraws,
 )
-from infosim.agents.enterprises import Enterprise, Enterprises
-from infosim.agents.households import Household, Households
-from infosim.agents.operators import Operator, RadioNetwork, operator_table
-from infosim.calendar import month_label, parse_month
-from infosim.data import load_table, values
-from infosim.levers import Government
-from infosim.outputs import OutputCollector
-from infosim.population import build_enterprises, build_households, city_table, small_world_contacts
-from infosim.run import RunResult
-from infosim.scenario import Scenario, load_scenario
-from infosim.scenario.schema import CITIES
+from infosim.world.geography import N_AREAS
+from infosim.world.infrastructure import GigabitAvailability
 
 VIEW_LIMIT = 200_000  # 'auto' agent views: Mesa objects only up to this many agents of a kind
+
+#: Model reporters of :attr:`InfoConsumptionModel.datacollector` (Mesa's DataCollector).
+MODEL_REPORTERS = (
+    "users_5g_handset",
+    "users_5g_network",
+    "base_stations_5g",
+    "share_gigabit_households",
+    "firms_core_cloud",
+    "info_consumption_yuan",
+    "fiscal_spend_yuan",
+)
+
+
+def resolve_seed(seed: int | None, rng: object = None) -> int:
+    """The integer seed a run uses: `seed`, else an integer `rng`, else fresh entropy (or drawn from a Generator)."""
+    if seed is not None and rng is not None:
+        raise ValueError("pass either seed or rng, not both")
+    chosen = seed if seed is not None else rng
+    if chosen is None:
+        return int(np.random.SeedSequence().entropy % (2**63))
+    if isinstance(chosen, np.random.Generator):
+        return int(chosen.integers(2**63))
+    if isinstance(chosen, int | np.integer) and not isinstance(chosen, bool):
+        if chosen < 0:
+            raise ValueError(f"seed must be a non-negative integer (got {chosen})")
+        return int(chosen)
+    raise TypeError(f"seed/rng must be an integer, a numpy Generator or None (got {type(chosen).__name__})")
 
 
 class InfoConsumptionModel(mesa.Model):
@@ -49,55 +79,67 @@ class InfoConsumptionModel(mesa.Model):
 
     Args:
         scenario: a validated :class:`Scenario` or a scenario name / path (default ``baseline``).
-        seed: integer seed; the population and every month's draws derive from it.
+        seed: integer seed; the population and every month's draws derive from it. None (and no
+            `rng`) draws fresh entropy; the seed used is then ``model.seed``.
+        rng: Mesa 3.5's keyword for the same thing (an integer or a numpy Generator); give
+            `seed` or `rng`, not both.
         households: household agents (default: ``scenario.run.households``).
         months: months to simulate (default: ``scenario.run.months``).
         keep_agents: keep agent-level records and the payment log for the results.
 
     Attributes:
         config: the scenario as run.
+        world: the populations and infrastructure.
         households, enterprises: the populations (arrays + vectorised behaviours).
         network: 5G stations by operator and area.
         government: the levers and their ledger.
+        datacollector: a Mesa DataCollector with the headline series as model reporters
+            (so ``mesa.batch_run`` works on this model); the full monthly series are in
+            :meth:`timeseries`.
     """
 
     def __init__(
         self,
         scenario: Scenario | str = "baseline",
         *,
-        seed: int = 0,
+        seed: int | None = None,
+        rng: object = None,
         households: int | None = None,
         months: int | None = None,
         keep_agents: bool = False,
     ) -> None:
-        super().__init__(rng=seed)
+        run_seed = resolve_seed(seed, rng)
+        super().__init__(rng=run_seed)
         config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         updates = {k: v for k, v in (("households", households), ("months", months)) if v is not None}
         if updates:
             config = config.model_copy(update={"run": config.run.model_copy(update=updates)})
         self.config = config
         self.params = config.parameters
-        self.seed = int(seed)
+        self.seed = run_seed
         self.keep_agents = keep_agents
         self.n_months = config.run.months
         self.start = config.run.start
         self.month = 0
         self.ctx: MonthContext | None = None
         self._draw_buffers: tuple[np.ndarray, np.ndarray] | None = None
-        self._build_population()
+        self._build_world()
         self._build_operators()
-        self.government = Government.from_scenario(config.levers, self.start, self.n_months, keep_agents)
+        self.government = Government(config.levers, self.start, self.n_months, self.world, keep_agents)
         self._build_agent_views()
         self.collector = OutputCollector(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _latest(name) for name in MODEL_REPORTERS}
+        )
         self.running = True
 
     # ------------------------------------------------------------------ world building
-    def _build_population(self) -> None:
+    def _build_world(self) -> None:
         run = self.config.run
         prov = values(load_table("population"))["province"]
         ent_total = values(load_table("enterprises"))["totals"]["enterprises"]
         n_h = run.households
-        n_e = run.enterprises or max(round(n_h * ent_total / prov["households"]), min(ent_total, 20_000))
+        n_e = run.enterprises or max(round(n_h * ent_total / prov["households"]), min(ent_total, MIN_ENTERPRISE_AGENTS))
         self.household_weight = prov["households"] / n_h
         self.enterprise_weight = ent_total / n_e
         pop_seq = np.random.SeedSequence(self.seed, spawn_key=(STREAM_POPULATION,))
@@ -120,22 +162,28 @@ class InfoConsumptionModel(mesa.Model):
         self.enterprises = Enterprises(
             build_enterprises(n_e, np.random.default_rng(ent_seq)), self.params, self.enterprise_weight
         )
-        area = self.households.area
-        self.households_by_area = np.bincount(area, minlength=2 * len(CITIES)) * self.household_weight
-        self.households_by_city = self.households_by_area.reshape(-1, 2).sum(axis=1)
+        households_by_area = np.bincount(self.households.area, minlength=N_AREAS) * self.household_weight
         dig = values(load_table("population"))["digital"]
-        urban_area = np.arange(2 * len(CITIES)) % 2 == 1
-        self.gigabit_availability = np.where(
-            urban_area, dig["gigabit_available_urban_2020"], dig["gigabit_available_rural_2020"]
-        ).astype(np.float64)
-        self.gigabit_growth = dig["gigabit_availability_growth_per_month"]
+        gigabit = GigabitAvailability(
+            dig["gigabit_available_urban_2020"],
+            dig["gigabit_available_rural_2020"],
+            dig["gigabit_availability_growth_per_month"],
+        )
+        self.world = World(
+            households=hh_state,
+            enterprises=self.enterprises.state,
+            household_weight=self.household_weight,
+            enterprise_weight=self.enterprise_weight,
+            households_by_area=households_by_area,
+            gigabit=gigabit,
+        )
 
     def _build_operators(self) -> None:
         names, build_shares = operator_table()
         cities = city_table()
         income_by_area = np.repeat(cities.income_factor, 2)
         self.network = RadioNetwork(
-            self.households_by_area, income_by_area, self.params.operators, len(names), build_shares
+            self.world.households_by_area, income_by_area, self.params.operators, len(names), build_shares
         )
         self.operators = [
             Operator(self, i, name, float(share))
@@ -181,28 +229,23 @@ class InfoConsumptionModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def begin_month(self) -> MonthContext:
-        """Calendar, market prices, policy cost factors and this month's random draws."""
+        """Calendar, market prices, the levers' cost factors and this month's random draws."""
         m = self.month
         label = month_label(m, self.start)
         year, month_of_year = parse_month(label)
-        years = m / 12.0
         p = self.params.phones
-        capex_f, power_f = self.government.buildout.cost_factors(m)
         ctx = MonthContext(
             month=m,
             label=label,
-            years=years,
+            years=m / 12.0,
             calendar_year=year,
             months_left_in_year=13 - month_of_year,
             national_5g_share=self._national_share(year + (month_of_year - 0.5) / 12.0),
             price_5g=p.price_5g_2020_yuan
             * (1 - p.price_5g_decline_per_year) ** max(0.0, year + month_of_year / 12 - 2020.5),
-            capex_factor=capex_f,
-            power_factor=power_f,
+            built_this_year=self.built_by_year.get(year, 0.0),
         )
-        ctx.target_per_month = self.government.buildout.monthly_target(
-            m, year, self.built_by_year.get(year, 0.0), ctx.months_left_in_year
-        )
+        self.government.prepare_month(ctx)
         if self._draw_buffers is None:  # one buffer per stream, refilled every month
             self._draw_buffers = (
                 np.empty((len(HouseholdDraw), self.households.state.n), dtype=np.float32),
@@ -224,37 +267,18 @@ class InfoConsumptionModel(mesa.Model):
         """Stage 1: each operator builds stations and sets its 5G plan premium."""
         before = self.network.total
         self.operator_set.do("build_and_price")
-        self.new_stations_by_area = self.network.total - before
-        new = float(self.new_stations_by_area.sum())
+        self.ctx.new_stations_by_area = self.network.total - before
+        new = float(self.ctx.new_stations_by_area.sum())
         self.built_by_year[self.ctx.calendar_year] = self.built_by_year.get(self.ctx.calendar_year, 0.0) + new
         shares = np.array([op.build_share for op in self.operators])
         self.ctx.plan_premium = float(np.dot(shares, [op.plan_premium for op in self.operators]) / shares.sum())
 
     def government_acts(self) -> None:
-        """Stage 2: voucher waves, awareness programmes, gigabit pilots; households see the result."""
-        m, hh, gov = self.month, self.households, self.government
-        if gov.vouchers.issues_in(m):
-            gov.vouchers.issue(
-                m,
-                hh.state,
-                self.ctx.hh_draws[HouseholdDraw.VOUCHER_CLAIM],
-                self.ctx.hh_draws[HouseholdDraw.ORDER],
-                self.household_weight,
-            )
-        gov.awareness.apply(m, hh.state, self.households_by_city, self.household_weight)
-        self._extend_gigabit()
-        hh.observe(self.network.coverage(), self.gigabit_availability)
-
-    def _extend_gigabit(self) -> None:
-        """National growth of gigabit availability, plus the pilots' extra where their fund pays for it."""
-        gigabit = self.government.gigabit
-        before = self.gigabit_availability
-        national = np.minimum(1.0, before + self.gigabit_growth * (1.0 - before))
-        gain_city = gigabit.availability_gain(self.month)
-        pilot = np.minimum(1.0, national + np.repeat(gain_city, 2) * (1.0 - national)) - national
-        passed_by_city = (pilot * self.households_by_area).reshape(-1, 2).sum(axis=1)
-        funded = gigabit.pay_passed(self.month, passed_by_city)
-        self.gigabit_availability = national + pilot * np.repeat(funded, 2)
+        """Stage 2: the levers act; households take part in programmes and see coverage and gigabit."""
+        self.world.gigabit.grow_nationally()
+        effects = self.government.act(self.ctx)
+        self.households.take_part_in_programmes(effects)
+        self.households.observe(self.network.coverage(), self.world.gigabit.by_area)
 
     def households_decide(self) -> None:
         """Stage 3: the households' behaviours, in order."""
@@ -264,21 +288,19 @@ class InfoConsumptionModel(mesa.Model):
         hh.replace_phones(ctx, gov)
         hh.take_up_plans(ctx)
         hh.adopt_home_products(ctx, gov)
-        hh.redeem_service_vouchers(ctx, gov)
+        hh.use_service_offers(ctx, gov)
         hh.spend(ctx)
 
     def enterprises_decide(self) -> None:
         """Stage 4: the enterprises' behaviours, in order."""
         ent, ctx, gov = self.enterprises, self.ctx, self.government
         ent.climb_cloud_stages(ctx, gov)
-        ent.claim_deductions(ctx, gov)
+        ent.report_cloud_spending(ctx, gov)
         ent.spend(ctx)
 
     def settle_payments(self) -> None:
-        """Stage 5: station support to operators; lapsed vouchers release their budget."""
-        new_by_city = self.new_stations_by_area.reshape(-1, 2).sum(axis=1)
-        self.government.buildout.pay_support(self.month, new_by_city)
-        self.government.vouchers.expire(self.month, self.households.state, self.household_weight)
+        """Stage 5: payments due at the end of the month (station support); lapsed vouchers."""
+        self.government.close_month(self.ctx)
 
     def step(self) -> None:
         """One month: build -> levers act -> households -> enterprises -> settle -> collect."""
@@ -289,6 +311,7 @@ class InfoConsumptionModel(mesa.Model):
         self.enterprises_decide()
         self.settle_payments()
         self.collector.collect(self.ctx)
+        self.datacollector.collect(self)
         self.month += 1
         if self.month >= self.n_months:
             self.running = False
@@ -305,10 +328,15 @@ class InfoConsumptionModel(mesa.Model):
                     flush=True,
                 )
 
-    def timeseries(self):
+    def timeseries(self) -> pd.DataFrame:
         """The monthly province totals collected so far (one row per simulated month)."""
         return self.collector.timeseries()
 
     def results(self) -> RunResult:
         """The run's outputs (time series, summary, breakdowns, ledger, agent records)."""
         return self.collector.result()
+
+
+def _latest(name: str):
+    """A model reporter: the series' value in the month just collected."""
+    return lambda model: model.collector.rows[-1][name]

@@ -1,37 +1,36 @@
-"""Outputs: the monthly province totals (the output contract), end-of-run group breakdowns,
-scalar summaries and agent-level records.
+"""Outputs: the monthly province totals (the series of ``infosim.outcomes``), end-of-run group
+breakdowns, scalar summaries and agent-level records.
 
 The collector reduces the agent arrays to aggregates each month; it never stores agent-level
-frames per month, so memory stays flat however long the run.
+frames per month, so memory stays flat however long the run. Which series exist, their units
+and whether they are stocks or flows come from the outcome registry; public money comes from the
+ledger, under one name per lever (``fiscal_spend_<lever>_yuan``) in the series, the breakdowns
+and the agent records alike.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from infosim.agents.context import MonthContext
-from infosim.agents.state import CLOUD_STAGES, HOUSEHOLD_PRODUCTS
 from infosim.calendar import month_labels
 from infosim.data import load_table, values
-from infosim.run import RunResult
-from infosim.scenario.schema import CITIES, LEVER_NAMES
+from infosim.levers import LEVER_NAMES, Ledger, lever_outcomes, levers_paying
+from infosim.outcomes import Outcome, series_outcomes, slug
+from infosim.results import RunResult
+from infosim.world.context import MonthContext
+from infosim.world.geography import CITIES
+from infosim.world.state import CLOUD_STAGES, HOUSEHOLD_PRODUCTS
 
 if TYPE_CHECKING:
     from infosim.model import InfoConsumptionModel
 
 QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
 SIZE_CLASSES = ("large", "medium", "small", "micro")
-FLOW_COLUMNS = ("info_consumption", "fiscal_spend", "new_base_stations", "operator_cofund")
-
-
-def slug(name: str) -> str:
-    """'China Mobile' -> 'china_mobile'."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+HORIZONS = {"2020_12": "2020-12", "2021_12": "2021-12", "2021_03": "2021-03"}
 
 
 class OutputCollector:
@@ -41,9 +40,12 @@ class OutputCollector:
         self.model = model
         self.rows: list[dict[str, float]] = []
         self.sectors = tuple(values(load_table("enterprises"))["sectors"]["names"])
+        self.outcomes: tuple[Outcome, ...] = series_outcomes(
+            LEVER_NAMES, [op.name for op in model.operators], lever_outcomes()
+        )
 
     def collect(self, ctx: MonthContext) -> None:
-        """Append this month's province totals."""
+        """Append this month's province totals (one value per series of the registry)."""
         m = self.model
         hh, s = m.households, m.households.state
         ent = m.enterprises.state
@@ -51,7 +53,7 @@ class OutputCollector:
         network_user = s.phone5g & s.plan5g & hh.covered
         row: dict[str, float] = {
             "base_stations_5g": float(m.network.stations.sum()),
-            "new_base_stations_5g": float(m.new_stations_by_area.sum()),
+            "new_base_stations_5g": float(ctx.new_stations_by_area.sum()),
             "coverage_5g_households": _share(hh.covered),
             "users_5g_handset": self._users(s.phone5g) * wh,
             "users_5g_plan": self._users(s.plan5g) * wh,
@@ -72,23 +74,23 @@ class OutputCollector:
         row["info_consumption_yuan"] = (
             row["info_consumption_households_yuan"] + row["info_consumption_enterprises_yuan"]
         )
+        ledger = m.government.ledger
+        spent = ledger.spent_in_month(ctx.month)
+        row["fiscal_spend_yuan"] = float(sum(spent.values()))
+        row["operator_cofund_yuan"] = float(ledger.operator_cofund[ctx.month])
         for op in m.operators:
             row[f"base_stations_5g_{slug(op.name)}"] = float(m.network.stations[op.index].sum())
-        spent = m.government.ledger.spent_in_month(ctx.month)
-        row["fiscal_spend_yuan"] = float(sum(spent.values()))
         for lever in LEVER_NAMES:
             row[f"fiscal_spend_{lever}_yuan"] = spent[lever]
-        row["operator_cofund_yuan"] = float(m.government.ledger.operator_cofund[ctx.month])
-        row["vouchers_held"] = float(np.count_nonzero(s.voucher_face > 0)) * wh
-        row["vouchers_issued_cumulative"] = m.government.vouchers.issued
-        row["vouchers_redeemed_cumulative"] = m.government.vouchers.redeemed
-        self.rows.append(row)
+        row.update(m.government.outputs())
+        self.rows.append({o.name: row[o.name] for o in self.outcomes})
 
     def _users(self, mask: np.ndarray) -> float:
         """Mobile users (persons) in the households where `mask` is true: exact sum of household sizes
         times the users per household member (the same factor as ``Households.users``)."""
-        s = self.model.households.state
-        per_member = self.model.params.phones.mobile_users_per_household / 2.6
+        hh = self.model.households
+        s = hh.state
+        per_member = self.model.params.phones.mobile_users_per_household / hh.persons_per_household
         if s.n and int(s.size.max()) <= _MAX_SMALL and int(s.size.min()) >= 0:
             return float(_sum_small(s.size.view(np.uint8), mask)) * per_member
         return float(np.sum(s.size, where=mask, dtype=np.int64)) * per_member
@@ -97,22 +99,21 @@ class OutputCollector:
     def timeseries(self) -> pd.DataFrame:
         """One row per month; 'month' first."""
         m = self.model
-        frame = pd.DataFrame(self.rows)
+        frame = pd.DataFrame(self.rows, columns=[o.name for o in self.outcomes])
         frame.insert(0, "month", month_labels(len(self.rows), m.start))
         return frame
 
     def summary(self, ts: pd.DataFrame) -> dict[str, float]:
-        """Scalars: each column at end-2020, end-2021 and the end; flows summed per year and in total."""
+        """Scalars: each series at end-2020, end-2021 and the end; flows summed per year and in total."""
         out: dict[str, float] = {}
-        numeric = [c for c in ts.columns if c != "month"]
-        horizons = {"2020_12": "2020-12", "2021_12": "2021-12", "2021_03": "2021-03"}
-        for col in numeric:
+        for outcome in self.outcomes:
+            col = outcome.name
             out[f"{col}_end"] = float(ts[col].iloc[-1])
-            for tag, label in horizons.items():
+            for tag, label in HORIZONS.items():
                 hit = ts.index[ts["month"] == label]
                 if len(hit):
                     out[f"{col}_{tag}"] = float(ts.loc[hit[0], col])
-            if col.startswith(FLOW_COLUMNS):
+            if outcome.is_flow:
                 out[f"{col}_total"] = float(ts[col].sum())
                 for year in ("2020", "2021"):
                     sel = ts["month"].str.startswith(year)
@@ -122,9 +123,7 @@ class OutputCollector:
         for lever in LEVER_NAMES:
             month = ledger.exhausted_month[lever]
             out[f"budget_exhausted_month_{lever}"] = float(month) if month is not None else float("nan")
-            out[f"budget_spent_{lever}_yuan"] = ledger.spent_total[lever]
-        rationed = self.model.government.vouchers.rationed_month
-        out["budget_rationed_month_vouchers"] = float(rationed) if rationed is not None else float("nan")
+        out.update(self.model.government.summary())
         out["household_weight"] = self.model.household_weight
         out["enterprise_weight"] = self.model.enterprise_weight
         return out
@@ -138,16 +137,16 @@ class OutputCollector:
         """
         m = self.model
         hh, s = m.households, m.households.state
+        ledger = m.government.ledger
         wh = m.household_weight
         hh_metrics: dict[str, Metric] = {
             "households": lambda b: np.full(b.stop - b.start, wh),
             "persons_5g_handset": lambda b: hh.users[b] * s.phone5g[b] * wh,
             "persons_5g_network": lambda b: hh.users[b] * (s.phone5g[b] & s.plan5g[b] & hh.covered[b]) * wh,
             "info_consumption_yuan": lambda b: s.spend_total[b] * wh,
-            "fiscal_vouchers_yuan": lambda b: s.received_vouchers[b].astype(np.float64) * wh,
-            "fiscal_terminal_subsidy_yuan": lambda b: s.received_terminal_subsidy[b].astype(np.float64) * wh,
+            **_money_metrics(ledger, "household", wh),
         }
-        shares = {f"share_{p}": getattr(s, p) for p in ("phone5g", "plan5g", "gigabit", "smart_home", "tv4k")}
+        shares = {f"share_{p}": getattr(s, p) for p in HOUSEHOLD_PRODUCTS}
         dims = {
             "income_quintile": (s.quintile, QUINTILES),
             "urban_rural": (s.urban.view(np.int8), ("rural", "urban")),
@@ -161,7 +160,7 @@ class OutputCollector:
         ent_metrics: dict[str, Metric] = {
             "firms": lambda b: np.full(b.stop - b.start, we),
             "info_consumption_yuan": lambda b: ent.spend_total[b] * we,
-            "fiscal_cloud_incentive_yuan": lambda b: ent.received_cloud_incentive[b].astype(np.float64) * we,
+            **_money_metrics(ledger, "enterprise", we),
         }
         ent_shares = {f"share_{CLOUD_STAGES[k]}_or_above": ent.stage >= k for k in (1, 2, 3)}
         ent_dims = {
@@ -189,6 +188,7 @@ class OutputCollector:
         """Agent-level records: one row per household and enterprise agent."""
         m = self.model
         s, e = m.households.state, m.enterprises.state
+        ledger = m.government.ledger
         hh = pd.DataFrame(
             {
                 "kind": "household",
@@ -200,8 +200,7 @@ class OutputCollector:
                 "income_quintile": s.quintile,
                 **{f"m_{p}": getattr(s, f"m_{p}") for p in HOUSEHOLD_PRODUCTS},
                 "spend_total": s.spend_total,
-                "yuan_vouchers": s.received_vouchers,
-                "yuan_terminal_subsidy": s.received_terminal_subsidy,
+                **{f"fiscal_spend_{lv}_yuan": ledger.received("household", lv) for lv in levers_paying("household")},
             }
         )
         firms = pd.DataFrame(
@@ -216,7 +215,10 @@ class OutputCollector:
                 "m_core": e.m_core,
                 "m_star": e.m_star,
                 "spend_total": e.spend_total,
-                "yuan_cloud_incentive": e.received_cloud_incentive,
+                **{
+                    f"fiscal_spend_{lv}_yuan": ledger.received("enterprise", lv)
+                    for lv in levers_paying("enterprise")
+                },
             }
         )
         return pd.concat([hh, firms], ignore_index=True)
@@ -242,6 +244,15 @@ class OutputCollector:
                 "start": m.start,
             },
         )
+
+
+def _money_metrics(ledger: Ledger, kind: str, weight: float) -> dict[str, Callable[[slice], np.ndarray]]:
+    """Public money each group received, per lever paying agents of `kind` (province totals)."""
+
+    def metric(received: np.ndarray) -> Callable[[slice], np.ndarray]:
+        return lambda b: received[b].astype(np.float64) * weight
+
+    return {f"fiscal_spend_{lv}_yuan": metric(ledger.received(kind, lv)) for lv in levers_paying(kind)}
 
 
 _ONES = np.uint64(0x0101010101010101)

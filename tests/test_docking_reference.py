@@ -1,4 +1,4 @@
-"""Docking: the vectorised engine and the idiomatic-Mesa reference (``benchmarks/mesa_reference.py``)
+"""Docking: the vectorised engine and the idiomatic-Mesa reference (``infosim/reference.py``)
 give the same 5G handset adoption curves within Monte Carlo error.
 
 Both start from the engine's population, contacts and market path for each seed and apply the
@@ -11,15 +11,11 @@ over seeds of engine share minus reference share must not reject at a family-wis
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
 from scipy import stats
 
+from infosim import reference
 from infosim.run import run_scenario
 from infosim.scenario import load_scenario
 
@@ -27,18 +23,6 @@ HOUSEHOLDS = 3_000
 SEEDS = 20
 FAMILY_ALPHA = 0.01
 DETECTABLE_GAP = 0.025
-
-
-def _load_reference() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "mesa_reference.py"
-    spec = importlib.util.spec_from_file_location("mesa_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("mesa_reference", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-reference = _load_reference()
 
 
 def adoption_curves(sets: list[str], months: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +80,8 @@ def test_upgrade_bound_never_excludes_an_upgrader(
     price_effect: bool, coverage_effect: bool, awareness_effect: bool, bass_p: float, bass_q: float
 ) -> None:
     """The engine evaluates the Bass channel only below ``bass_upgrade_bound``: it must bound the probability."""
-    from infosim.agents.household_rules import bass_upgrade_bound, bass_upgrade_probability
-    from infosim.scenario.schema import DiffusionParams, PhoneParams
+    from infosim.agents.households.rules import bass_upgrade_bound, bass_upgrade_probability
+    from infosim.parameters import DiffusionParams, PhoneParams
 
     d = DiffusionParams(price_effect=price_effect, coverage_effect=coverage_effect,
                         awareness_effect=awareness_effect, bass_p=bass_p, bass_q=bass_q)

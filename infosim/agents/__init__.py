@@ -1,5 +1,6 @@
 """Agents: households and enterprises (columnar state + vectorised behaviour + Mesa views) and
-operators (ordinary Mesa agents)."""
+operators (ordinary Mesa agents). They read the world (``infosim.world``) and ask the levers for
+offers through ``infosim.world.policy``; they do not import the levers."""
 
 from infosim.agents.enterprises import Enterprise, Enterprises
 from infosim.agents.households import Household, Households

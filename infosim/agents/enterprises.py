@@ -1,5 +1,6 @@
 """Enterprises: cloud stages (none, basic, core business on cloud, star-rated), peer effects within
-sector x city groups, cloud incentives, IT spending; and the Mesa agent view.
+sector x city groups, IT spending; and the Mesa agent view. Firms see offers on a cloud move as
+money off its cost; they do not know the incentive rules.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from infosim.agents.context import EnterpriseDraw as D
-from infosim.agents.context import MonthContext
-from infosim.agents.state import EnterpriseState
 from infosim.data import load_table, values
-from infosim.levers import Government
-from infosim.scenario.schema import Parameters
+from infosim.parameters import Parameters
+from infosim.world.context import EnterpriseDraw as D
+from infosim.world.context import MonthContext
+from infosim.world.policy import Decision, Policy, Purchase, Spending
+from infosim.world.state import EnterpriseState
 
 if TYPE_CHECKING:
     from infosim.model import InfoConsumptionModel
 
-OTHER_SECTOR = 13  # firms outside the 13 manufacturing clusters: no R&D super-deduction
+OUTSIDE_CLUSTERS = "other"  # the sector of firms outside the 13 manufacturing clusters
 
 
 class Enterprises:
@@ -35,11 +36,12 @@ class Enterprises:
         self.state = state
         self.params = params
         self.weight = weight
-        cloud = values(load_table("enterprises"))["cloud"]
+        data = values(load_table("enterprises"))
+        cloud = data["cloud"]
         self.spend_share = np.asarray(cloud["spend_share_by_stage"], dtype=np.float32)
         self.gain_share = np.asarray(cloud["gain_share_by_stage"], dtype=np.float32)
         self.n_groups = int(state.group.max()) + 1 if state.n else 1
-        self.manufacturer = state.sector != OTHER_SECTOR
+        self.manufacturer = state.sector != list(data["sectors"]["names"]).index(OUTSIDE_CLUSTERS)
         self.month_spend = np.zeros(state.n, dtype=np.float32)
         # Star rating needs a minimum cloud spend: firms too small for it stay at 'core'.
         self.star_eligible = self.spend_share[3] * state.it_budget >= cloud["star_min_cloud_spend_yuan"]
@@ -54,8 +56,8 @@ class Enterprises:
         next_stage = np.minimum(s.stage + 1, 3)
         return share[s.group, next_stage]
 
-    def climb_cloud_stages(self, ctx: MonthContext, gov: Government) -> None:
-        """Firms move up one cloud stage when the expected gain beats the cost net of incentives."""
+    def climb_cloud_stages(self, ctx: MonthContext, policy: Policy) -> None:
+        """Firms move up one cloud stage when the expected gain beats the cost net of offers."""
         s, ep = self.state, self.params.enterprises
         can = (s.stage < 2) | ((s.stage == 2) & self.star_eligible)
         nxt = np.minimum(s.stage + 1, 3)
@@ -66,38 +68,33 @@ class Enterprises:
         base = ep.base_hazard * s.hazard_factor * s.digital * np.where(to_star, ep.star_hazard_factor, 1.0)
         u = ctx.ent_draws[D.CLIMB]
 
-        def climbs(offer: np.ndarray, boost: float) -> np.ndarray:
-            # Net cost per yuan of IT budget, bounded: no incentive makes a move certain.
-            net_cost = np.clip((extra_spend - gain - offer) / np.maximum(s.it_budget, 1.0), -0.3, 0.3)
-            hazard = base * (1.0 + ep.peer_weight * (peer + boost)) * np.exp(-ep.net_cost_coef * net_cost)
+        def climbs(offer: np.ndarray, pull: float) -> np.ndarray:
+            # Net cost per yuan of IT budget, bounded: no offer makes a move certain.
+            clip = ep.net_cost_clip
+            net_cost = np.clip((extra_spend - gain - offer) / np.maximum(s.it_budget, 1.0), -clip, clip)
+            hazard = base * (1.0 + ep.peer_weight * (peer + pull)) * np.exp(-ep.net_cost_coef * net_cost)
             return can & (u < hazard)
 
         climb_b = climbs(np.zeros_like(extra_spend), 0.0)
-        incentive = gov.cloud_incentive
-        offer = incentive.annual_offer(ctx.month, extra_spend, nxt, self.manufacturer)
-        boost = incentive.peer_boost(ctx.month)
-        climb_a = climbs(offer, boost) if (offer.any() or boost) else climb_b
-        claim = np.flatnonzero(climb_a & (offer > 0))
-        amounts = incentive.one_off(ctx.month, extra_spend[claim], nxt[claim])
-        paid = incentive.pay_climbers(
-            ctx.month, claim, amounts, nxt[claim], s.city[claim], self.weight, ctx.ent_draws[D.ORDER][claim]
-        )
-        final = climb_a.copy()
-        refused = claim[~paid]
-        final[refused] = climb_b[refused]
-        s.received_cloud_incentive[claim[paid]] += amounts[paid].astype(np.float32)
+        attrs = {"extra_spend": extra_spend, "next_stage": nxt, "manufacturer": self.manufacturer}
+        purchase = Purchase("enterprise", "cloud_stage", extra_spend, attrs=attrs)
+        offer = policy.offer(ctx, purchase)
+        money = offer.per_agent(s.n) if offer.any else np.zeros_like(extra_spend)
+        pull = offer.pull
+        climb_a = climbs(money, pull) if (money.any() or pull) else climb_b
+        final = climb_b
+        if offer.any:
+            final = policy.settle(ctx, purchase, offer, Decision(climb_b, climb_a)).final
         s.stage = np.where(final, nxt, s.stage).astype(np.int8)
         for stage, first in ((1, s.m_basic), (2, s.m_core), (3, s.m_star)):
             first[final & (nxt == stage)] = ctx.month
 
-    def claim_deductions(self, ctx: MonthContext, gov: Government) -> None:
-        """Manufacturers with core business on cloud deduct their cloud spend (clause 27)."""
+    def report_cloud_spending(self, ctx: MonthContext, policy: Policy) -> None:
+        """Tell the levers the month's cloud spending (tax deductions pay on it)."""
         s = self.state
-        eligible = np.flatnonzero(self.manufacturer & (s.stage >= 2))
-        monthly_cloud = self.spend_share[s.stage[eligible]] * s.it_budget[eligible] / 12.0
-        credited = gov.cloud_incentive.pay_deduction(ctx.month, eligible, monthly_cloud, s.city[eligible], self.weight)
-        rate = gov.cloud_incentive.deduction_rate()
-        s.received_cloud_incentive[eligible[credited]] += (monthly_cloud[credited] * rate).astype(np.float32)
+        monthly_cloud = self.spend_share[s.stage] * s.it_budget / 12.0
+        attrs = {"stage": s.stage, "manufacturer": self.manufacturer}
+        policy.pay_on_spending(ctx, Spending("enterprise", "cloud", monthly_cloud, attrs))
 
     def spend(self, ctx: MonthContext) -> np.ndarray:
         """This month's information spending of one real firm per agent: IT budget plus cloud."""

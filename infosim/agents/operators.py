@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from infosim.data import load_table, values
-from infosim.scenario.schema import OperatorParams
+from infosim.parameters import OperatorParams
 
 if TYPE_CHECKING:
     from infosim.model import InfoConsumptionModel
@@ -44,9 +44,9 @@ class RadioNetwork:
         urban = np.arange(households_by_area.size) % 2 == 1
         per_station = np.where(urban, params.households_per_station_urban, params.households_per_station_rural)
         self.needed = np.maximum(self.households / per_station, 1e-9)
-        self.value = income_by_area * np.where(urban, 1.0, 0.6)
+        self.value = income_by_area * np.where(urban, 1.0, params.rural_value_factor)
         self.stations = np.zeros((n_operators, households_by_area.size))
-        initial = self.allocate(params.stations_2019, rural_weight=0.15)
+        initial = self.allocate(params.stations_2019, rural_weight=params.initial_rural_weight)
         self.stations += np.outer(build_shares, initial)
 
     @property
@@ -112,9 +112,10 @@ class Operator(mesa.Agent):
         self.price_plans(ctx.years)
 
     def price_plans(self, years: float) -> None:
-        """Lower the 5G plan premium as the network matures (to 30% of launch premium at most)."""
-        base = self.model.params.plans.premium_yuan_per_user
-        self.plan_premium = base * max(0.3, 1.0 - 0.2 * years)
+        """Lower the 5G plan premium as the network matures, down to a floor share of the launch premium."""
+        plans = self.model.params.plans
+        decline = 1.0 - plans.premium_decline_per_year * years
+        self.plan_premium = plans.premium_yuan_per_user * max(plans.premium_floor_share, decline)
 
 
 def operator_table() -> tuple[list[str], np.ndarray]:

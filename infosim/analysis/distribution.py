@@ -18,6 +18,8 @@ from infosim.analysis.data import RUN_COLUMNS, ComparisonData
 from infosim.analysis.effects import effects_table, paired_differences, sort_like
 from infosim.analysis.groups import DIMENSIONS, RANKED, dimension_kind, group_labels
 from infosim.analysis.stats import LEVEL, summarise
+from infosim.levers import levers_paying
+from infosim.outcomes import fiscal_series
 
 TOTAL = "total"
 
@@ -47,9 +49,7 @@ GROUP_OUTCOME_BY_NAME = {g.name: g for g in GROUP_OUTCOMES}
 
 #: Public money received by group, by lever (breakdown metric names).
 GROUP_MONEY = {
-    "vouchers": "fiscal_vouchers_yuan",
-    "terminal_subsidy": "fiscal_terminal_subsidy_yuan",
-    "cloud_incentive": "fiscal_cloud_incentive_yuan",
+    lv: fiscal_series(lv).name for lv in (*levers_paying("household"), *levers_paying("enterprise"))
 }
 
 

@@ -19,8 +19,8 @@ from infosim.analysis.data import ComparisonData
 from infosim.analysis.effects import horizon_values, paired_differences
 from infosim.analysis.groups import agent_group
 from infosim.analysis.stats import LEVEL, ratio_of_means, summarise
-from infosim.outcomes import BY_NAME, CONSUMPTION, DEFAULT_HORIZONS, MONEY, Outcome
-from infosim.scenario.schema import LEVER_NAMES
+from infosim.levers import LEVER_NAMES
+from infosim.outcomes import BY_NAME, CONSUMPTION, DEFAULT_HORIZONS, MONEY, Outcome, fiscal_series
 
 NEVER = 32767  # first-adoption month of an agent that never adopted (int16 max, as in the model)
 
@@ -48,11 +48,11 @@ def spend_by_lever(
         public money and ``operator_cofund`` the operators' share of terminal subsidies (not
         public money, shown for completeness).
     """
-    items = [Outcome(f"fiscal_spend_{lv}_yuan", lv, "yuan", "flow") for lv in LEVER_NAMES]
+    items = [fiscal_series(lv) for lv in LEVER_NAMES]
     items += [Outcome(MONEY, "total", "yuan", "flow"),
               Outcome("operator_cofund_yuan", "operator_cofund", "yuan", "flow")]
     values = horizon_values(data, items, horizons)
-    names = {o.name: o.label for o in items}
+    names = dict(zip((o.name for o in items), (*LEVER_NAMES, "total", "operator_cofund"), strict=True))
     values["lever"] = values["outcome"].map(names)
     out = summarise(values, ["arm", "lever", "horizon"], "value", level)
     return out.rename(columns={"arm": "scenario"}).drop(columns=["sd"])

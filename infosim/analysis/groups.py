@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from infosim.data import load_table, values
-from infosim.scenario.schema import CITIES
+from infosim.world.geography import CITIES
 
 QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
 SIZE_CLASSES = ("large", "medium", "small", "micro")

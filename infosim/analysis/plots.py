@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from infosim.analysis.distribution import GROUP_OUTCOME_BY_NAME, TOTAL
 from infosim.analysis.groups import DIMENSION_LABELS
 from infosim.outcomes import BY_NAME, CONSUMPTION, END, MONEY
-from infosim.scenario.schema import CITIES
+from infosim.world.geography import CITIES
 
 if TYPE_CHECKING:
     from infosim.analysis.compare import Comparison

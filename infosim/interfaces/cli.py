@@ -31,17 +31,6 @@ app.add_typer(scenarios_app, name="scenarios")
 console = Console()
 err_console = Console(stderr=True)
 
-SUMMARY_ROWS = (
-    ("5G base stations (cumulative)", "base_stations_5g", 1e3, "thousand"),
-    ("5G handset users", "users_5g_handset", 1e6, "million"),
-    ("5G network users", "users_5g_network", 1e6, "million"),
-    ("Households with gigabit", "share_gigabit_households", 0.01, "%"),
-    ("Households with smart home", "share_smart_home_households", 0.01, "%"),
-    ("Firms with core business on cloud", "firms_core_cloud", 1e3, "thousand"),
-    ("Star-rated cloud firms", "firms_star_cloud", 1e3, "thousand"),
-)
-
-
 def _parse_sets(sets: list[str] | None) -> list[str]:
     return list(sets or [])
 
@@ -78,7 +67,10 @@ def run(
 
 
 def summary_table(result) -> Table:
-    """A rich table of the headline outcomes at end-2020, end-2021 and the end of the run."""
+    """A rich table of the headline outcomes (``infosim.outcomes.CLI_SUMMARY``): stocks at end-2020,
+    end-2021 and the end of the run, flows summed over each calendar year."""
+    from infosim.outcomes import CLI_SUMMARY, SERIES_BY_NAME
+
     ts = result.timeseries
     end_label = ts["month"].iloc[-1]
     table = Table(title=f"{result.scenario} (seed {result.seed}) — province totals")
@@ -87,13 +79,16 @@ def summary_table(result) -> Table:
     cols = list(dict.fromkeys(cols))
     for lab in cols:
         table.add_column(lab, justify="right")
-    for title, key, scale, unit in SUMMARY_ROWS:
-        vals = [ts.loc[ts["month"] == lab, key].iloc[0] / scale for lab in cols]
-        table.add_row(f"{title} ({unit})", *[f"{v:,.1f}" for v in vals])
-    info = {lab[:4]: ts.loc[ts["month"].str.startswith(lab[:4]), "info_consumption_yuan"].sum() / 1e9 for lab in cols}
-    fiscal = {lab[:4]: ts.loc[ts["month"].str.startswith(lab[:4]), "fiscal_spend_yuan"].sum() / 1e9 for lab in cols}
-    table.add_row("Information consumption in the year (bn yuan)", *[f"{info[lab[:4]]:,.1f}" for lab in cols])
-    table.add_row("Public spending in the year (bn yuan)", *[f"{fiscal[lab[:4]]:,.2f}" for lab in cols])
+    for name in CLI_SUMMARY:
+        o = SERIES_BY_NAME[name]
+        if o.is_flow:
+            vals = [ts.loc[ts["month"].str.startswith(lab[:4]), name].sum() / o.scale for lab in cols]
+            title = f"{o.label} in the year ({o.scale_label})"
+        else:
+            vals = [ts.loc[ts["month"] == lab, name].iloc[0] / o.scale for lab in cols]
+            title = f"{o.label} ({o.scale_label or o.unit})"
+        digits = 2 if o.is_flow else 1
+        table.add_row(title, *[f"{v:,.{digits}f}" for v in vals])
     return table
 
 

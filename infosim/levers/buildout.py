@@ -1,19 +1,41 @@
-"""5G build-out (clauses 1, 2): the 2020 target of 52,000 new stations, lower power cost (direct
-supply, peak-valley tariffs), free public sites (lower capex) and a provincial fund per station.
+"""5G build-out (苏政办发〔2020〕31号, clauses 1, 2): the yearly targets for new stations, lower power
+cost (direct supply, peak-valley tariffs), free public sites (lower capex) and a provincial fund
+per station. Operators see the cost factors and the target gap in the month's context.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
+from pydantic import Field
 
-from infosim.levers.base import LeverRule
-from infosim.scenario.schema import BuildoutLever
+from infosim.levers.base import Lever, LeverSettings
+from infosim.parameters.types import NonNeg, Share, Yuan
+from infosim.world.context import MonthContext
 
 
-class Buildout(LeverRule):
+class BuildoutSettings(LeverSettings):
+    """5G build-out support (clauses 1, 2)."""
+
+    CLAUSE: ClassVar[str] = "1, 2"
+
+    target_new_stations: dict[str, NonNeg] = Field(
+        default_factory=dict, description="year -> new stations the plan asks for, e.g. {'2020': 52000}"
+    )
+    target_compliance: Share = Field(0.8, description="share of the target gap operators close")
+    power_cost_reduction: Share = Field(0.25, description="fall in power cost (direct supply, tariffs)")
+    site_capex_reduction: Share = Field(0.10, description="fall in capex from free public sites")
+    support_per_station_yuan: Yuan = Field(0.0, description="provincial fund per new station")
+
+
+class Buildout(Lever):
     """Clause 1 (投资120亿元，新建5G基站5.2万个; 电力直供, 峰谷电价) and clause 2 (公共资源免费开放)."""
 
-    cfg: BuildoutLever
+    name: ClassVar[str] = "buildout"
+    Settings: ClassVar[type[LeverSettings]] = BuildoutSettings
+    position: ClassVar[int] = 10
+    cfg: BuildoutSettings
 
     def cost_factors(self, month: int) -> tuple[float, float]:
         """(capex factor, power-cost factor) this month: 1 without the lever."""
@@ -30,15 +52,23 @@ class Buildout(LeverRule):
         gap = max(0.0, target - built_this_year)
         return self.cfg.target_compliance * gap / max(months_left, 1)
 
-    def pay_support(self, month: int, new_by_city: np.ndarray) -> None:
+    def prepare_month(self, ctx: MonthContext) -> None:
+        """Put the cost factors and the target still to build this month into the context."""
+        ctx.capex_factor, ctx.power_factor = self.cost_factors(ctx.month)
+        ctx.target_per_month = self.monthly_target(
+            ctx.month, ctx.calendar_year, ctx.built_this_year, ctx.months_left_in_year
+        )
+
+    def close_month(self, ctx: MonthContext) -> None:
         """Pay the provincial fund per new station to operators, city by city."""
-        if not self.is_on(month) or self.cfg.support_per_station_yuan <= 0:
+        if not self.is_on(ctx.month) or self.cfg.support_per_station_yuan <= 0:
             return
+        new_by_city = ctx.new_stations_by_area.reshape(-1, 2).sum(axis=1)
         cities = np.flatnonzero(new_by_city > 0)
         self.ledger.pay(
             self.name,
-            month,
-            new_by_city[cities] * self.cfg.support_per_station_yuan * self.taper(month),
+            ctx.month,
+            new_by_city[cities] * self.cfg.support_per_station_yuan * self.taper(ctx.month),
             cities,
             "operator",
             product="stations",

@@ -1,8 +1,10 @@
-"""The government ledger: every yuan paid, by lever, month, city and recipient kind.
+"""The government ledger: every yuan paid, by lever, month, city and recipient kind, and by agent.
 
 A lever pays through :meth:`Ledger.pay`, which never pays beyond the lever's budget: payments are
 made whole, in the order given (first come, first served), until the next one does not fit; from
-then on the lever is exhausted and the ledger records the month it ran out.
+then on the lever is exhausted and the ledger records the month it ran out. The ledger is the one
+place money moves: it also keeps what each household and firm agent has received from each lever
+(``received``), which the group breakdowns and agent records read.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Ledger:
         budgets: lever -> total budget in yuan (None = uncapped).
         months: number of months simulated.
         n_cities: number of cities.
+        agents: number of agents of each recipient kind paid per agent (household, enterprise).
         keep_agents: also keep the agent-level payment log.
     """
 
@@ -68,9 +71,12 @@ class Ledger:
         budgets: dict[str, float | None],
         months: int,
         n_cities: int,
+        agents: dict[str, int] | None = None,
         keep_agents: bool = False,
     ) -> None:
         self.levers = levers
+        self.agents = dict(agents or {})
+        self._received: dict[tuple[str, str], np.ndarray] = {}
         self.budgets = dict(budgets)
         self.spent_total = dict.fromkeys(levers, 0.0)
         self.exhausted_month: dict[str, int | None] = dict.fromkeys(levers, None)
@@ -102,6 +108,7 @@ class Ledger:
         *,
         agent_ids: np.ndarray | None = None,
         product: str | np.ndarray = "",
+        per_agent: np.ndarray | None = None,
         honour_commitment: bool = False,
     ) -> np.ndarray:
         """Pay `yuan[i]` to recipient i, in order, while the budget lasts.
@@ -114,6 +121,8 @@ class Ledger:
             recipient: 'household', 'enterprise' or 'operator'.
             agent_ids: agent indices, for the agent-level log.
             product: what each payment is for (e.g. 'phone5g'; one string or one per payment), for the log.
+            per_agent: what one real agent of each recipient receives (float32), credited to
+                :meth:`received` for the payments made (needs `agent_ids`).
             honour_commitment: pay even after the lever closed (vouchers issued earlier), while money lasts.
 
         Returns:
@@ -131,6 +140,8 @@ class Ledger:
         self.spent_total[lever] += float(amount.sum())
         li, ri = self.levers.index(lever), RECIPIENTS.index(recipient)
         np.add.at(self.table[li, month, :, ri], np.asarray(city)[paid], amount)
+        if per_agent is not None and agent_ids is not None:
+            self.received(recipient, lever)[np.asarray(agent_ids)[paid]] += per_agent[paid]
         if self.log is not None and agent_ids is not None:
             ids = np.asarray(agent_ids)[paid]
             if isinstance(product, str):
@@ -141,6 +152,17 @@ class Ledger:
                     sel = kinds == name
                     self.log.add(recipient, ids[sel], month, lever, str(name), amount[sel])
         return paid
+
+    def received(self, kind: str, lever: str) -> np.ndarray:
+        """Yuan each agent of `kind` has received from `lever` so far (one real agent, float32)."""
+        key = (kind, lever)
+        if key not in self._received:
+            self._received[key] = np.zeros(self.agents.get(kind, 0), dtype=np.float32)
+        return self._received[key]
+
+    def received_levers(self, kind: str) -> list[str]:
+        """The levers that can pay agents of `kind` (every lever, in ledger order)."""
+        return list(self.levers) if kind in self.agents else []
 
     def spent_in_month(self, month: int) -> dict[str, float]:
         """Yuan paid in `month`, by lever."""

@@ -1,5 +1,6 @@
-"""Information consumption vouchers (clause 27): waves with a face value, a minimum spend, a
-number of vouchers and a redemption window; eligibility rules; first-come distribution.
+"""Information consumption vouchers (苏政办发〔2020〕31号, clause 27): waves with a face value, a
+minimum spend, a number of vouchers and a redemption window; eligibility rules; first-come
+distribution; redemption when a holder's purchase clears the minimum spend.
 
 A voucher is issued only while the budget can cover it (the liability is committed at issue), so
 every redemption is funded; unredeemed vouchers lapse at the end of their window and free
@@ -7,32 +8,105 @@ their commitment for later waves. A wave the uncommitted budget cannot cover in 
 rationed (first come, first served; the month is recorded); the lever is exhausted when a wave
 cannot be given a single voucher and nothing is outstanding that could lapse. Waves are issued
 only within the lever's [start, end]; vouchers issued are honoured until their window ends.
+The vouchers households hold are this lever's state (face value, minimum spend, expiry).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 import numpy as np
+from pydantic import Field, model_validator
 
-from infosim.agents.state import HouseholdState
-from infosim.calendar import month_index
-from infosim.levers.base import LeverRule
+from infosim.calendar import month_index, parse_month
+from infosim.levers.base import Lever, LeverSettings, pay_first_come
 from infosim.levers.ledger import Ledger
-from infosim.scenario.schema import VoucherLever
+from infosim.outcomes import Outcome
+from infosim.parameters.types import Month, NonNeg, Positive, Product, Share, Strict
+from infosim.world import World
+from infosim.world.context import HouseholdDraw, MonthContext
+from infosim.world.numerics import NO_ROWS, NO_VALUES
+from infosim.world.policy import Decision, LeverOffer, LeverSettlement, Purchase
+from infosim.world.state import HouseholdState
+
+Eligibility = Literal["all", "low_income", "rural", "elderly", "rural_or_elderly"]
+SERVICES = "services"  # monthly services bought anyway: where vouchers without a minimum spend go
 
 
-class Vouchers(LeverRule):
+class VoucherWave(Strict):
+    """One wave of information consumption vouchers."""
+
+    month: Month
+    face_value_yuan: Positive
+    min_spend_yuan: NonNeg
+    vouchers: int = Field(..., ge=0, description="vouchers issued in the wave (province total)")
+    window_months: int = Field(2, ge=1, le=24, description="redemption window")
+
+    @model_validator(mode="after")
+    def _min_spend_covers_face(self) -> VoucherWave:
+        if self.min_spend_yuan and self.min_spend_yuan < self.face_value_yuan:
+            raise ValueError("min_spend_yuan must be 0 or at least face_value_yuan")
+        return self
+
+
+class VoucherSettings(LeverSettings):
+    """City 'information consumption vouchers' (clause 27)."""
+
+    CLAUSE: ClassVar[str] = "27"
+
+    waves: list[VoucherWave] = Field(default_factory=list)
+    eligibility: Eligibility = "all"
+    low_income_quintiles: int = Field(2, ge=1, le=5, description="'low income' = bottom N quintiles")
+    claim_share: Share = Field(0.6, description="share of eligible households who try to claim")
+    products: list[Product] = Field(default_factory=lambda: ["phone5g", "smart_home", "tv4k", "gigabit"])
+    induced_purchase_coef: NonNeg = Field(
+        1.0, le=50, description="home-product purchase hazard multiplier per unit face/min-spend ratio"
+    )
+
+    @model_validator(mode="after")
+    def _waves_within_period(self) -> VoucherSettings:
+        for i, wave in enumerate(self.waves):
+            month = parse_month(wave.month)
+            if month < parse_month(self.start) or (self.end is not None and month > parse_month(self.end)):
+                period = f"[{self.start}, {self.end or 'open'}]"
+                raise ValueError(f"waves.{i}: month {wave.month} is outside the lever's period {period}")
+        return self
+
+    def check_against_run(self, run_start: str) -> None:
+        """A wave before the run's first month never happens (a wave after its last is fine)."""
+        for i, wave in enumerate(self.waves):
+            if parse_month(wave.month) < parse_month(run_start):
+                raise ValueError(f"waves.{i}: month {wave.month} is before run.start ({run_start})")
+
+
+class Vouchers(Lever):
     """Clause 27: '支持鼓励各设区市…发放"信息消费券"'."""
 
-    cfg: VoucherLever
+    name: ClassVar[str] = "vouchers"
+    Settings: ClassVar[type[LeverSettings]] = VoucherSettings
+    position: ClassVar[int] = 40
+    PAYS: ClassVar[tuple[str, ...]] = ("household",)
+    OUTCOMES: ClassVar[tuple[Outcome, ...]] = (
+        Outcome("vouchers_held", "Vouchers held", "vouchers", "stock"),
+        Outcome("vouchers_issued_cumulative", "Vouchers issued, cumulative", "vouchers", "stock"),
+        Outcome("vouchers_redeemed_cumulative", "Vouchers redeemed, cumulative", "vouchers", "stock"),
+    )
+    cfg: VoucherSettings
 
-    def __init__(self, name: str, cfg: VoucherLever, run_start: str, ledger: Ledger) -> None:
-        super().__init__(name, cfg, run_start, ledger)
+    def __init__(self, cfg: VoucherSettings, run_start: str, ledger: Ledger, world: World) -> None:
+        super().__init__(cfg, run_start, ledger, world)
         self.wave_months = [month_index(w.month, run_start) for w in cfg.waves]
         self.committed = 0.0  # yuan promised by vouchers held and not yet redeemed
         self.issued = 0.0  # vouchers issued (province total)
         self.redeemed = 0.0
         self.rationed_month: int | None = None  # first wave the budget could not cover in full
+        n = world.households.n
+        self.face = np.zeros(n, dtype=np.float32)  # face value of the voucher each household holds (0 = none)
+        self.min_spend = np.zeros(n, dtype=np.float32)
+        self.expiry = np.zeros(n, dtype=np.int16)
+        self._holders: tuple[int, np.ndarray] = (-1, NO_ROWS)
 
+    # ------------------------------------------------------------------ issue
     def eligible(self, hh: HouseholdState) -> np.ndarray:
         """Households eligible under the lever's rule."""
         rule = self.cfg.eligibility
@@ -50,7 +124,12 @@ class Vouchers(LeverRule):
         """Whether a wave may be issued in `month` (enabled, a wave dated then, budget left)."""
         return self.in_period(month) and month in self.wave_months and self.ledger.active(self.name)
 
-    def issue(self, month: int, hh: HouseholdState, claim_u: np.ndarray, order_u: np.ndarray, weight: float) -> int:
+    def act(self, ctx: MonthContext) -> None:
+        """Issue the month's waves."""
+        if self.issues_in(ctx.month):
+            self.issue(ctx.month, ctx.hh_draws[HouseholdDraw.VOUCHER_CLAIM], ctx.hh_draws[HouseholdDraw.ORDER])
+
+    def issue(self, month: int, claim_u: np.ndarray, order_u: np.ndarray) -> int:
         """Issue this month's waves: eligible claimants in first-come order while vouchers and budget last.
 
         Returns:
@@ -58,15 +137,16 @@ class Vouchers(LeverRule):
         """
         if not self.in_period(month):
             return 0
+        hh, weight = self.world.households, self.world.household_weight
         given = 0
         for wave, wave_month in zip(self.cfg.waves, self.wave_months, strict=True):
             if wave_month != month or not self.ledger.active(self.name):
                 continue
-            # The face value is stored as float32 on households: commit exactly what will be paid.
+            # The face value is stored as float32: commit exactly what will be paid.
             face = float(np.float32(wave.face_value_yuan * self.taper(month)))
             if face <= 0:
                 continue
-            claim = self.eligible(hh) & (claim_u < self.cfg.claim_share) & (hh.voucher_face == 0)
+            claim = self.eligible(hh) & (claim_u < self.cfg.claim_share) & (self.face == 0)
             idx = np.flatnonzero(claim)
             budget_left = self.ledger.remaining(self.name) - self.committed
             face_total = face * weight
@@ -78,33 +158,74 @@ class Vouchers(LeverRule):
             if n == 0 and wanted > 0 and self.committed <= 0:  # no money left, nothing can lapse
                 self.ledger.mark_exhausted(self.name, month)
             chosen = first_come(idx, order_u[idx], n)
-            hh.voucher_face[chosen] = face
-            hh.voucher_min[chosen] = wave.min_spend_yuan
-            hh.voucher_expiry[chosen] = month + wave.window_months - 1
+            self.face[chosen] = face
+            self.min_spend[chosen] = wave.min_spend_yuan
+            self.expiry[chosen] = month + wave.window_months - 1
             self.committed += n * face_total
             self.issued += n * weight
             given += n
         return given
 
-    def purchase_boost(self, hh: HouseholdState, price: float) -> np.ndarray:
-        """Hazard multiplier for buying a product at `price` while holding a voucher.
+    # ------------------------------------------------------------------ offer and redeem
+    def offer(self, ctx: MonthContext, purchase: Purchase) -> LeverOffer | None:
+        """Holders of a voucher usable on the purchase: a minimum-spend voucher on a product the
+        lever covers when the purchase clears the minimum; a voucher without a minimum on services."""
+        if purchase.buyer != "household" or not self.cfg.enabled:
+            return None
+        if purchase.product == SERVICES:
+            holders = np.flatnonzero((self.face > 0) & (self.min_spend == 0))
+            return LeverOffer(self.name, holders=holders, holder_amount=self.face[holders]) if holders.size else None
+        if purchase.product not in self.cfg.products:
+            return None
+        holders, face = self._usable(ctx.month, purchase)
+        if holders.size == 0:
+            return None
+        factor = None
+        if purchase.product != "phone5g":  # home products: minimum-spend vouchers induce purchases
+            factor = self.boost_of(face, self.min_spend[holders])
+        return LeverOffer(self.name, holders=holders, holder_amount=face, holder_hazard_factor=factor)
 
-        A minimum-spend voucher pulls purchases that clear the minimum forward:
-        1 + induced_purchase_coef x face / min_spend (1 where no usable voucher).
+    def _usable(self, month: int, purchase: Purchase) -> tuple[np.ndarray, np.ndarray]:
+        """Households holding a minimum-spend voucher usable on `purchase`, and its face value.
+
+        The month's first call finds the holders; vouchers are issued before households act and
+        only redeemed while they act, so later calls look among those only.
         """
-        boost = np.ones(hh.n, dtype=np.float32)
-        usable = np.flatnonzero((hh.voucher_face > 0) & (hh.voucher_min > 0) & (hh.voucher_min <= price))
-        boost[usable] = self.boost_of(hh.voucher_face[usable], hh.voucher_min[usable])
-        return boost
+        if self._holders[0] == month:
+            holders = self._holders[1]
+            holders = holders[self.face[holders] > 0]
+        else:
+            holders = np.flatnonzero(self.face > 0)
+        self._holders = (month, holders)
+        if holders.size == 0:
+            return NO_ROWS, NO_VALUES
+        minimum = self.min_spend[holders]
+        price = purchase.unit_price
+        at_price = purchase.units[holders] * price if purchase.units is not None else np.float32(price)
+        holders = holders[(minimum > 0) & (minimum <= at_price)]
+        return holders, self.face[holders]
 
     def boost_of(self, face: np.ndarray, min_spend: np.ndarray) -> np.ndarray:
-        """:meth:`purchase_boost` of holders of usable minimum-spend vouchers (face, min_spend > 0), float32."""
+        """Purchase-hazard multiplier of holders of usable minimum-spend vouchers, float32:
+        1 + induced_purchase_coef x face / min_spend."""
         ratio = face / np.maximum(min_spend, 1.0)
         return (1.0 + self.cfg.induced_purchase_coef * ratio).astype(np.float32)
 
-    def redeem(
-        self, month: int, hh: HouseholdState, redeemers: np.ndarray, product: str, order_u: np.ndarray, weight: float
-    ) -> np.ndarray:
+    def settle(self, ctx: MonthContext, purchase: Purchase, offer: LeverOffer, decision: Decision) -> LeverSettlement:
+        """Holders who buy redeem their voucher; money paid for purchases made anyway is freed."""
+        holders, face = offer.holders, offer.holder_amount
+        bought = decision.with_offer[holders]
+        redeemers = holders[bought]
+        if redeemers.size == 0:
+            return LeverSettlement()
+        face = face[bought]
+        done_before = self.face[redeemers] > 0
+        done = self.redeem(ctx.month, redeemers, purchase.product, ctx.hh_draws[HouseholdDraw.ORDER])
+        paid = np.isin(redeemers, done) & done_before
+        anyway = decision.without[redeemers] & paid
+        return LeverSettlement(freed_rows=redeemers[anyway], freed_yuan=face[anyway])
+
+    def redeem(self, month: int, redeemers: np.ndarray, product: str, order_u: np.ndarray) -> np.ndarray:
         """Pay the face value to `redeemers` (agent indices) for `product`; clear their vouchers.
 
         Returns:
@@ -112,32 +233,41 @@ class Vouchers(LeverRule):
         """
         if redeemers.size == 0:
             return redeemers
-        redeemers = redeemers[np.argsort(order_u[redeemers], kind="stable")]
-        face = hh.voucher_face[redeemers].astype(np.float64)
-        paid = self.ledger.pay(
-            self.name,
-            month,
-            face * weight,
-            hh.city[redeemers],
-            "household",
-            agent_ids=redeemers,
-            product=product,
-            honour_commitment=True,
+        hh, weight = self.world.households, self.world.household_weight
+        face, order = self.face[redeemers], order_u[redeemers]
+        paid = pay_first_come(
+            self, month, redeemers, face, order, hh.city[redeemers], "household", weight,
+            product=product, honour_commitment=True,
         )
         done = redeemers[paid]
-        self.committed -= float(face[paid].sum()) * weight
+        first = np.argsort(order, kind="stable")  # release the commitment summed in payment order
+        self.committed -= float(face[first][paid[first]].astype(np.float64).sum()) * weight
         self.redeemed += done.size * weight
-        hh.received_vouchers[done] += hh.voucher_face[done]
-        hh.voucher_face[done] = 0.0
+        self.face[done] = 0.0
         return done
 
-    def expire(self, month: int, hh: HouseholdState, weight: float) -> None:
+    def close_month(self, ctx: MonthContext) -> None:
         """Lapse vouchers whose window ended this month and release their commitment."""
-        lapsed = (hh.voucher_face > 0) & (hh.voucher_expiry <= month)
-        self.committed -= float(hh.voucher_face[lapsed].astype(np.float64).sum()) * weight
-        hh.voucher_face[lapsed] = 0.0
-        if not (hh.voucher_face > 0).any():
+        weight = self.world.household_weight
+        lapsed = (self.face > 0) & (self.expiry <= ctx.month)
+        self.committed -= float(self.face[lapsed].astype(np.float64).sum()) * weight
+        self.face[lapsed] = 0.0
+        if not (self.face > 0).any():
             self.committed = 0.0  # nothing outstanding: clear float rounding
+
+    # ------------------------------------------------------------------ outputs
+    def outputs(self) -> dict[str, float]:
+        """This month's voucher outputs (province totals)."""
+        return {
+            "vouchers_held": float(np.count_nonzero(self.face > 0)) * self.world.household_weight,
+            "vouchers_issued_cumulative": self.issued,
+            "vouchers_redeemed_cumulative": self.redeemed,
+        }
+
+    def summary(self) -> dict[str, float]:
+        """Scalars at the end of the run: the month a wave was first rationed (NaN: never)."""
+        rationed = self.rationed_month
+        return {"budget_rationed_month_vouchers": float(rationed) if rationed is not None else float("nan")}
 
 
 def first_come(rows: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:

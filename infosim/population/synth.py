@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infosim.agents.household_rules import stationary_phone_ages
-from infosim.agents.state import EnterpriseState, HouseholdState
+from infosim.agents.households.rules import stationary_phone_ages
 from infosim.data import load_table, values
-from infosim.scenario.schema import CITIES
+from infosim.world.geography import CITIES
+from infosim.world.state import EnterpriseState, HouseholdState
 
 REGIONS = ("south", "central", "north")
 BEFORE_START = -1  # first-adoption month of agents owning a product at the start
@@ -85,8 +85,10 @@ def build_households(
     elderly = rng.random(n) < elderly_p
     literacy = dig["literacy_base"] * np.where(urban, 1.0, dig["literacy_rural_factor"])
     literacy = literacy * np.where(elderly, dig["literacy_elderly_factor"], 1.0)
-    literacy = np.clip(literacy * rng.uniform(0.7, 1.3, n), 0.02, 1.0)
-    awareness = np.clip(dig["awareness_2020"] * rng.uniform(0.5, 1.5, n), 0.0, 1.0)
+    lit_lo, lit_hi = dig["literacy_spread"]
+    literacy = np.clip(literacy * rng.uniform(lit_lo, lit_hi, n), dig["literacy_min"], 1.0)
+    aw_lo, aw_hi = dig["awareness_spread"]
+    awareness = np.clip(dig["awareness_2020"] * rng.uniform(aw_lo, aw_hi, n), 0.0, 1.0)
     if homogeneous:
         urban[:] = True
         size[:] = 3
@@ -148,8 +150,10 @@ def _initial_stock(
         & (state.gig_u < avail)
         & (rng.random(n) < dig["gigabit_share_2020"] / max(float(np.mean(avail)), 1e-9))
     )
-    state.smart_home[:] = rng.random(n) < dig["smart_home_share_2020"] * (0.6 + 0.8 * state.quintile / 4)
-    state.tv4k[:] = rng.random(n) < dig["tv4k_share_2020"] * (0.6 + 0.8 * state.quintile / 4)
+    # ownership relative to the mean rises linearly from the poorest to the richest income quintile
+    by_income = dig["device_share_poorest_factor"] + dig["device_share_income_rise"] * state.quintile / 4
+    state.smart_home[:] = rng.random(n) < dig["smart_home_share_2020"] * by_income
+    state.tv4k[:] = rng.random(n) < dig["tv4k_share_2020"] * by_income
     for flag, first in (
         (state.phone5g, state.m_phone5g),
         (state.plan5g, state.m_plan5g),
@@ -172,7 +176,8 @@ def build_enterprises(n: int, rng: np.random.Generator) -> EnterpriseState:
     size_shares = np.array([ent["size_classes"][c]["share"] for c in classes])
     size_class = rng.choice(len(classes), size=n, p=size_shares / size_shares.sum()).astype(np.int8)
     budget = np.array([ent["size_classes"][c]["it_budget_yuan"] for c in classes])[size_class]
-    budget = budget * np.exp(rng.normal(-0.5 * 0.5**2, 0.5, n))
+    sd = ent["totals"]["it_budget_log_sd"]
+    budget = budget * np.exp(rng.normal(-0.5 * sd**2, sd, n))
     stage_p = np.array([ent["size_classes"][c]["initial_stage_shares"] for c in classes])
     cum = np.cumsum(stage_p / stage_p.sum(axis=1, keepdims=True), axis=1)[size_class]
     stage = (rng.random(n)[:, None] > cum).sum(axis=1).clip(0, 3).astype(np.int8)

@@ -142,6 +142,8 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             parent = err["loc"][:-1]
             msg = f"unknown key; allowed here: {', '.join(_allowed_keys(parent))}"
+            if len(err["loc"]) == 3 and err["loc"][0] == "levers" and err["loc"][2] == "clause":
+                msg = "the policy clause a lever models is fixed by the lever module (infosim/levers); remove the key"
             lines.append(f"{source}: key {loc}: {msg}")
             continue
         if err["type"] == "string_pattern_mismatch" and "\\d{4}-" in str(err.get("ctx", {}).get("pattern", "")):

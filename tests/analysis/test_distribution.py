@@ -12,6 +12,8 @@ from infosim.analysis.distribution import TOTAL, concentration_index
 from infosim.analysis.groups import QUINTILES, SIZE_CLASSES, group_labels
 from infosim.run import RunResult
 
+pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, skipped by -m "not slow"
+
 
 @pytest.fixture(scope="module")
 def cmp(small_runs: list[RunResult]) -> Comparison:

@@ -30,6 +30,7 @@ def _assert_all_zero(cmp: Comparison) -> None:
     assert (curves["mean"] == 0.0).all()
 
 
+@pytest.mark.slow
 def test_identical_scenario_gives_exactly_zero_effect_in_memory() -> None:
     base = load_scenario("baseline")
     twin = base.model_copy(update={"name": "twin"})
@@ -41,6 +42,7 @@ def test_identical_scenario_gives_exactly_zero_effect_in_memory() -> None:
     assert cmp.deadweight.empty  # nobody was paid
 
 
+@pytest.mark.slow
 def test_identical_scenario_gives_exactly_zero_effect_from_store(store_dir: Path) -> None:
     cmp = compare(store_dir, "baseline")
     same = cmp.effects[cmp.effects["scenario"] == "same_as_baseline"]
@@ -49,6 +51,7 @@ def test_identical_scenario_gives_exactly_zero_effect_from_store(store_dir: Path
     assert (same["n"] == 2).all()
 
 
+@pytest.mark.slow
 def test_store_and_memory_give_the_same_effects(store_dir: Path) -> None:
     seeds = replicate_seeds(5, 2)
     mem = [run_scenario(name, s, households=3000, months=MONTHS) for name in ("baseline", "vouchers_only")
@@ -101,6 +104,7 @@ def test_effect_is_mean_paired_difference_with_t_interval(small_runs: list[RunRe
     assert row["effect"] > 0  # the package adds 5G network users
 
 
+@pytest.mark.slow
 def test_confidence_intervals_shrink_as_replicates_grow() -> None:
     seeds = tuple(range(101, 109))
     results = runs(("baseline", "terminal_subsidy_only"), seeds)

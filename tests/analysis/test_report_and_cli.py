@@ -17,6 +17,8 @@ from infosim.analysis.report import headline_html
 from infosim.interfaces.cli import main
 from infosim.run import RunResult
 
+pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, skipped by -m "not slow"
+
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
     """Run ``infosim ARGS`` in-process; return the exit code."""

@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, skipped by -m "not slow"
+
 INFOSIM = [sys.executable, "-m", "infosim.interfaces.cli"]
 
 

@@ -1,16 +1,17 @@
 """Every number has a source: data figures cite a SOURCES.md key or say they are an assumption;
-every uncertain parameter is documented in parameters.md; every lever names its clause."""
+every uncertain parameter is documented in parameters.md; every lever names its policy and clause."""
 
+import importlib
 import re
-import tomllib
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
 from infosim.data import load_table
-from infosim.scenario import list_scenarios
-from infosim.scenario.schema import Levers, Parameters
+from infosim.errors import ScenarioError
+from infosim.levers import LEVER_CLASSES
+from infosim.parameters import Parameters
+from infosim.scenario import scenario_from_dict
 
 DATA = resources.files("infosim.data")
 SOURCES_MD = DATA.joinpath("SOURCES.md").read_text(encoding="utf-8")
@@ -64,14 +65,22 @@ def test_parameter_is_documented_with_source_or_assumption(key: str) -> None:
     assert re.search(r"source|assumption|switch|calibrated", rows[0], flags=re.I), f"{key}: say source or assumption"
 
 
-@pytest.mark.parametrize("lever", list(Levers.model_fields))
-def test_every_lever_names_its_clause_by_default(lever: str) -> None:
-    clause = Levers.model_fields[lever].annotation.model_fields["clause"].default
-    assert re.fullmatch(r"\d+(, \d+)*", clause), lever
+@pytest.mark.parametrize("lever", LEVER_CLASSES, ids=lambda c: c.name)
+def test_every_lever_names_its_policy_and_clause(lever) -> None:
+    settings = lever.Settings
+    assert settings.POLICY, lever.name
+    if settings.POLICY == "苏政办发〔2020〕31号":
+        assert re.fullmatch(r"\d+(, \d+)*", settings.CLAUSE), lever.name
+        for number in settings.CLAUSE.split(", "):
+            assert 1 <= int(number) <= 29, f"{lever.name}: the 2020 policy has 29 clauses"
+    else:
+        assert settings.CLAUSE, lever.name
+    assert settings.POLICY in importlib.import_module(lever.__module__).__doc__, (
+        f"{lever.name}: the module docstring must cite the policy it models"
+    )
 
 
-@pytest.mark.parametrize("path", sorted(list_scenarios().values()), ids=lambda p: Path(p).stem)
-def test_every_lever_section_in_shipped_scenarios_names_its_clause(path: Path) -> None:
-    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    for lever, section in raw.get("levers", {}).items():
-        assert "clause" in section, f"{path}: [levers.{lever}] must name its policy clause"
+def test_the_clause_is_not_scenario_data() -> None:
+    """A lever's clause is a constant of its module: a scenario cannot relabel it."""
+    with pytest.raises(ScenarioError, match=r"levers\.vouchers\.clause.*fixed by the lever module"):
+        scenario_from_dict({"name": "x", "levers": {"vouchers": {"clause": "99"}}})

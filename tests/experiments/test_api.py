@@ -138,6 +138,7 @@ def real_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_real_model_batch_from_the_cli(real_batch: Path) -> None:
     res = load_results(real_batch)
     assert len(res.done_ids) == 4
@@ -149,6 +150,7 @@ def test_real_model_batch_from_the_cli(real_batch: Path) -> None:
     assert not res.ledger.loc[res.ledger["scenario"] == "vouchers_only"].empty
 
 
+@pytest.mark.slow
 def test_real_model_serial_matches_processes_and_reruns_exactly(real_batch: Path, tmp_path: Path) -> None:
     exp = Experiment.batch(["baseline", "vouchers_only"], replicates=2, seed=5, households=300, months=5)
     run_experiment(exp, tmp_path / "serial", executor="serial")

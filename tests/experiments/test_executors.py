@@ -17,6 +17,8 @@ from infosim.experiments.executors import make_executor
 from .helpers import assert_same_results, toy_sweep
 from .toy import toy_run
 
+pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, skipped by -m "not slow"
+
 EXECUTORS = [
     pytest.param("processes", 1, id="processes-1"),
     pytest.param("processes", 2, id="processes-2"),

@@ -15,10 +15,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from infosim.experiments import load_results, run_experiment
 
 from .helpers import assert_same_results, toy_sweep
 from .toy import toy_run
+
+pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, skipped by -m "not slow"
 
 DRIVER = Path(__file__).with_name("sweep_driver.py")
 N_RUNS = 24

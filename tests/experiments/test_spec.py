@@ -159,6 +159,7 @@ def test_set_overrides_join_constants_and_conflicts_are_caught(tmp_path: Path) -
         Experiment.from_toml(path, overrides=["oops"])
 
 
+@pytest.mark.slow
 def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("phones.life_months", "phones.lifemonths"))
     proc = subprocess.run(

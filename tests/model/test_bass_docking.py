@@ -29,6 +29,7 @@ def bass_share(t: np.ndarray, p: float, q: float) -> np.ndarray:
     [(0.03 / 12, 0.38 / 12), (0.01, 0.1), (0.005 / 12 * 4, 0.51 / 12)],
     ids=["sultan-meta-annual-means", "fast-monthly", "mobile-phones-vdb-x4p"],
 )
+@pytest.mark.slow
 def test_5g_share_follows_analytic_bass(p: float, q: float) -> None:
     sets = [*DOCKING, f"parameters.diffusion.bass_p={p}", f"parameters.diffusion.bass_q={q}"]
     result = run_scenario(load_scenario("baseline", sets), seed=11, households=100_000, months=72)

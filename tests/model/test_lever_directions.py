@@ -58,7 +58,7 @@ def test_targeted_vouchers_reach_rural_and_elderly(run_cached, seed: int) -> Non
 
     def voucher_money(run, dim: str, group: str) -> float:
         b = run.breakdowns
-        sel = (b["dimension"] == dim) & (b["group"] == group) & (b["metric"] == "fiscal_vouchers_yuan")
+        sel = (b["dimension"] == dim) & (b["group"] == group) & (b["metric"] == "fiscal_spend_vouchers_yuan")
         return float(b.loc[sel, "value"].sum())
 
     universal = run_cached("vouchers_only", seed, N, MONTHS)

@@ -43,6 +43,7 @@ def test_agent_views_can_be_switched_off() -> None:
     assert Operator in none.agents_by_type
 
 
+@pytest.mark.slow
 def test_one_million_households_run() -> None:
     result = run_scenario("jiangsu_2020", 1, households=1_000_000, months=3)
     ts = result.timeseries

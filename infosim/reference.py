@@ -6,7 +6,7 @@ at the start of the month, then commit: Mesa's simultaneous-activation idiom, wh
 the engine's staged month does). Every draw is the agent's own ``random.random()`` call.
 
 The rule, per household and month, with the formulas and parameters of
-``infosim/agents/household_rules.py`` (written out again here per agent, on purpose):
+``infosim/agents/households/rules.py`` (written out again here per agent, on purpose):
 
 1. it lives under 5G coverage if its location quantile is below its area's coverage;
 2. it looks at its contacts: the share ``s`` with a 5G phone;
@@ -18,7 +18,8 @@ The rule, per household and month, with the formulas and parameters of
    ``1 - exp(-H(s) m)``, H the Bass hazard integrated over the month, m the affordability,
    coverage and awareness multiplier.
 
-It is not part of the package: the engine never imports it. The population, contacts and the
+The engine never imports it: it is the oracle of the docking test (``tests/test_docking_reference.py``)
+and the baseline of the speed comparison (``benchmarks/harness.py``). The population, contacts and the
 exogenous market path (coverage by area, 5G phone price, national 5G share of supply) come from
 the engine, so both start from identical inputs; only the random numbers differ.
 """
@@ -31,10 +32,9 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from infosim.agents.household_rules import AWARENESS_REF, COVERAGE_REF, PEER_REF
 from infosim.model import InfoConsumptionModel
+from infosim.parameters import Parameters
 from infosim.scenario import Scenario, load_scenario
-from infosim.scenario.schema import Parameters
 
 MAX_PHONE_AGE = 600  # months; the engine caps phone ages at the same value
 
@@ -214,9 +214,9 @@ class ReferenceModel(mesa.Model):
         z = (
             self.intercept
             + p.choice_price_coef * price_x
-            + p.choice_peer_coef * (peer - PEER_REF)
-            + p.choice_coverage_coef * (float(covered) - COVERAGE_REF)
-            + p.choice_awareness_coef * (aware_lit - AWARENESS_REF)
+            + p.choice_peer_coef * (peer - p.choice_peer_ref)
+            + p.choice_coverage_coef * (float(covered) - p.choice_coverage_ref)
+            + p.choice_awareness_coef * (aware_lit - p.choice_awareness_ref)
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -225,11 +225,11 @@ class ReferenceModel(mesa.Model):
         d = self.diffusion
         mult = 1.0
         if d.price_effect:
-            mult *= min(math.exp(self.phones.choice_price_coef * price_x), 3.0)
+            mult *= min(math.exp(self.phones.choice_price_coef * price_x), d.price_multiplier_cap)
         if d.coverage_effect:
-            mult *= 1.0 if covered else 0.2
+            mult *= 1.0 if covered else d.uncovered_factor
         if d.awareness_effect:
-            mult *= min(max(aware_lit / AWARENESS_REF, 0.0), 3.0)
+            mult *= min(max(aware_lit / self.phones.choice_awareness_ref, 0.0), d.awareness_multiplier_cap)
         return 1.0 - math.exp(-self.bass_month_hazard(peer) * mult)
 
     def bass_month_hazard(self, peer: float) -> float:

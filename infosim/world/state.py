@@ -1,7 +1,8 @@
 """Columnar state of households and enterprises: one numpy array per variable, one row per agent.
 
-The Mesa agent classes in `households.py` and `enterprises.py` are views onto these arrays; the
-vectorised behaviour rules read and write the arrays directly.
+This is the world the agents, the levers and the population builder all stand on. The Mesa agent
+classes in ``infosim.agents`` are views onto these arrays; the vectorised behaviour rules read and
+write them. Money received from the levers is not state of the agents: the ledger keeps it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _filled(n: int, dtype: type, fill: float | int = 0) -> np.ndarray:
 class HouseholdState:
     """State variables of household agents (row i = household agent i).
 
-    Demographics are fixed; ownership, awareness and vouchers change each month. First-adoption
+    Demographics are fixed; ownership and awareness change each month. First-adoption
     months (``m_*``) are -1 for owners at the start and ``NEVER`` for non-adopters.
     """
 
@@ -49,12 +50,7 @@ class HouseholdState:
     m_gigabit: np.ndarray
     m_smart_home: np.ndarray
     m_tv4k: np.ndarray
-    voucher_face: np.ndarray  # face value of the voucher held (0 = none)
-    voucher_min: np.ndarray
-    voucher_expiry: np.ndarray
     spend_total: np.ndarray  # cumulative information spending of one real household, yuan
-    received_vouchers: np.ndarray
-    received_terminal_subsidy: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> HouseholdState:
@@ -77,12 +73,7 @@ class HouseholdState:
             "gigabit": np.bool_,
             "smart_home": np.bool_,
             "tv4k": np.bool_,
-            "voucher_face": np.float32,
-            "voucher_min": np.float32,
-            "voucher_expiry": np.int16,
             "spend_total": np.float64,
-            "received_vouchers": np.float32,
-            "received_terminal_subsidy": np.float32,
         }
         arrays = {}
         for f in fields(cls):
@@ -118,7 +109,6 @@ class EnterpriseState:
     m_core: np.ndarray
     m_star: np.ndarray
     spend_total: np.ndarray
-    received_cloud_incentive: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> EnterpriseState:
@@ -133,7 +123,6 @@ class EnterpriseState:
             "hazard_factor": np.float32,
             "stage": np.int8,
             "spend_total": np.float64,
-            "received_cloud_incentive": np.float32,
         }
         arrays = {}
         for f in fields(cls):

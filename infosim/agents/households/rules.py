@@ -1,7 +1,9 @@
 """Vectorised formulas of household decisions: each takes arrays and returns arrays, no state.
 
-These are the per-agent rules of the ODD's submodels written over whole populations; the
-idiomatic per-object version in ``benchmarks/mesa_reference.py`` follows the same formulas.
+These are the per-agent rules of the ODD's submodels written over whole populations ("the
+probability of buying at this net price"); they know nothing of vouchers or subsidies, only of
+prices. The idiomatic per-object version in ``infosim/agents/reference.py`` follows the same
+formulas.
 """
 
 from __future__ import annotations
@@ -11,12 +13,7 @@ import math
 
 import numpy as np
 
-from infosim.scenario.schema import DiffusionParams, PhoneParams
-
-# Reference points at which the logit adjustments are zero (assumptions, see docs/ODD.md).
-PEER_REF = 0.15
-COVERAGE_REF = 0.5
-AWARENESS_REF = 0.3
+from infosim.parameters import DiffusionParams, PhoneParams
 
 
 def weibull_scale(mean_life: float, shape: float) -> float:
@@ -81,9 +78,9 @@ def choose_5g_probability(
     z = (
         base
         + p.choice_price_coef * price_x
-        + p.choice_peer_coef * (peer - PEER_REF)
-        + p.choice_coverage_coef * (covered - COVERAGE_REF)
-        + p.choice_awareness_coef * (aware_lit - AWARENESS_REF)
+        + p.choice_peer_coef * (peer - p.choice_peer_ref)
+        + p.choice_coverage_coef * (covered - p.choice_coverage_ref)
+        + p.choice_awareness_coef * (aware_lit - p.choice_awareness_ref)
     )
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -120,11 +117,11 @@ def bass_upgrade_probability(
     """
     mult = np.ones_like(peer)
     if d.price_effect:
-        mult = mult * np.clip(np.exp(p.choice_price_coef * price_x), 0.0, 3.0)
+        mult = mult * np.clip(np.exp(p.choice_price_coef * price_x), 0.0, d.price_multiplier_cap)
     if d.coverage_effect:
-        mult = mult * np.where(covered, 1.0, 0.2)
+        mult = mult * np.where(covered, 1.0, d.uncovered_factor)
     if d.awareness_effect:
-        mult = mult * np.clip(aware_lit / AWARENESS_REF, 0.0, 3.0)
+        mult = mult * np.clip(aware_lit / p.choice_awareness_ref, 0.0, d.awareness_multiplier_cap)
     return 1.0 - np.exp(-bass_month_hazard(d.bass_p, d.bass_q, peer) * mult)
 
 
@@ -132,11 +129,12 @@ def bass_upgrade_bound(d: DiffusionParams, peer: np.ndarray) -> np.ndarray:
     """An upper bound of :func:`bass_upgrade_probability` at peer share `peer`, whatever the household's
     price term, coverage and awareness (float64, with a margin for rounding).
 
-    The multiplier m is at most 3 (affordability) x 1 (coverage) x 3 (awareness); a household whose
+    The multiplier m is at most the affordability cap x 1 (coverage) x the awareness cap; a household whose
     Bass draw is at or above the bound cannot upgrade early this month, so the engine evaluates the
     full formula only below it. Keep in step with :func:`bass_upgrade_probability`.
     """
-    most = (3.0 if d.price_effect else 1.0) * (3.0 if d.awareness_effect else 1.0)
+    most = d.price_multiplier_cap if d.price_effect else 1.0
+    most *= d.awareness_multiplier_cap if d.awareness_effect else 1.0
     hazard = bass_month_hazard(d.bass_p, d.bass_q, peer).astype(np.float64)
     return np.minimum(1.0, -np.expm1(-hazard * most) * (1.0 + 1e-6) + 1e-6)
 

@@ -108,9 +108,11 @@ class MonthContext:
     months_left_in_year: int
     national_5g_share: float
     price_5g: float
-    capex_factor: float = 1.0
-    power_factor: float = 1.0
-    target_per_month: float = 0.0
-    plan_premium: float = 0.0
+    capex_factor: float = 1.0  # station capex relative to no policy (set by the build-out lever)
+    power_factor: float = 1.0  # station power cost relative to no policy
+    target_per_month: float = 0.0  # stations per month a policy target still asks for
+    built_this_year: float = 0.0  # stations built so far this calendar year
+    plan_premium: float = 0.0  # 5G plan premium over 4G this month, yuan per user
+    new_stations_by_area: np.ndarray | None = None  # stations built this month, by area
     hh_draws: np.ndarray | MonthDraws | None = None
     ent_draws: np.ndarray | MonthDraws | None = None

@@ -1,0 +1,176 @@
+"""The uncertain model parameters: behavioural and market assumptions a scenario can change.
+
+These are the ``[parameters.*]`` sections of a scenario — what a sensitivity analysis or a
+calibration varies — kept apart from the run settings and the policy levers (EMA Workbench's
+uncertainties vs levers). Every field is documented with its source or as an assumption in
+``infosim/data/parameters.md``; its plausible range is in ``infosim/data/parameter_ranges.toml``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from infosim.parameters.types import NonNeg, Positive, Share, Strict, Yuan
+
+__all__ = [
+    "DiffusionParams",
+    "EnterpriseParams",
+    "HomeParams",
+    "HouseholdParams",
+    "NetworkParams",
+    "OperatorParams",
+    "Parameters",
+    "PhoneParams",
+    "PlanParams",
+    "SpendingParams",
+]
+
+
+class DiffusionParams(Strict):
+    """Bass-type discretionary upgrade to 5G (innovation p, imitation q), per month."""
+
+    bass_p: NonNeg = Field(0.001, le=1, description="innovation hazard per month")
+    bass_q: NonNeg = Field(0.02, le=5, description="imitation hazard per month at peer share 1")
+    price_effect: bool = Field(True, description="scale the hazard by affordability")
+    coverage_effect: bool = Field(True, description="require 5G coverage for the Bass channel")
+    awareness_effect: bool = Field(True, description="scale the hazard by awareness and literacy")
+    price_multiplier_cap: Positive = Field(
+        3.0, le=20, description="largest factor affordability can multiply the early-upgrade hazard by"
+    )
+    awareness_multiplier_cap: Positive = Field(
+        3.0, le=20, description="largest factor awareness x literacy can multiply the early-upgrade hazard by"
+    )
+    uncovered_factor: Share = Field(0.2, description="early-upgrade hazard outside 5G coverage, relative to inside")
+
+
+class PhoneParams(Strict):
+    """Phone replacement and 4G/5G choice."""
+
+    replacement: bool = Field(True, description="phones are replaced as they age")
+    life_months: Positive = Field(42.0, le=240, description="mean phone life, months")
+    life_shape: Positive = Field(2.5, le=20, description="Weibull shape of phone life")
+    price_5g_2020_yuan: Yuan = 3300.0
+    price_5g_decline_per_year: Share = 0.15
+    price_4g_yuan: Yuan = 1500.0
+    choice_price_coef: float = Field(-1.2, description="logit coefficient on log(price / monthly income)")
+    choice_peer_coef: float = Field(1.5, description="logit coefficient on the share of contacts with 5G")
+    choice_coverage_coef: float = Field(0.8, description="logit coefficient on living in 5G coverage")
+    choice_awareness_coef: float = Field(0.8, description="logit coefficient on awareness x literacy")
+    choice_peer_ref: Share = Field(0.15, description="share of contacts with 5G at which the peer term is zero")
+    choice_coverage_ref: Share = Field(0.5, description="coverage at which the coverage term is zero")
+    choice_awareness_ref: Share = Field(0.3, description="awareness x literacy at which the awareness term is zero")
+    national_trend: bool = Field(
+        True, description="5G share of national phone supply shifts the choice (makers phase out 4G)"
+    )
+    pull_forward_per_share: NonNeg = Field(
+        2.0, le=50, description="replacement hazard multiplier per unit subsidy/price (pull-forward)"
+    )
+    mobile_users_per_household: Positive = Field(3.31, le=10)
+
+
+class PlanParams(Strict):
+    """5G plan take-up by 5G handset owners."""
+
+    monthly_hazard_covered: Share = 0.15
+    monthly_hazard_uncovered: Share = 0.04
+    premium_yuan_per_user: Yuan = 30.0
+    premium_decline_per_year: NonNeg = Field(
+        0.2, le=1, description="yearly fall of the 5G plan premium, as a share of the launch premium"
+    )
+    premium_floor_share: Share = Field(
+        0.3, description="the premium never falls below this share of the launch premium"
+    )
+    arpu_4g_yuan_per_user: Yuan = 47.0
+
+
+class HomeParams(Strict):
+    """Gigabit broadband, smart home and 4K TV adoption."""
+
+    gigabit_hazard: Share = 0.025
+    smart_home_p: Share = 0.004
+    smart_home_q: NonNeg = Field(0.03, le=5)
+    tv4k_p: Share = 0.006
+    tv4k_q: NonNeg = Field(0.02, le=5)
+    smart_home_price_yuan: Yuan = 1500.0
+    tv4k_price_yuan: Yuan = 3500.0
+    broadband_basic_yuan: Yuan = 50.0
+    broadband_gigabit_yuan: Yuan = 100.0
+    price_elasticity: float = Field(-1.0, le=0, description="hazard elasticity to net price")
+
+
+class SpendingParams(Strict):
+    """Monthly information spending besides plans, broadband and devices."""
+
+    other_yuan_per_household: Yuan = Field(
+        600.0, description="mean other information goods and services per household-month"
+    )
+    income_elasticity: NonNeg = Field(0.6, le=3)
+    growth_per_year: float = Field(0.06, ge=-0.5, le=1)
+    voucher_extra_spend_share: Share = Field(
+        0.3, description="share of a deadweight voucher's face value spent on extra information goods"
+    )
+
+
+class NetworkParams(Strict):
+    """Household social network (small world, mostly within a city)."""
+
+    mode: Literal["small_world", "full_mixing"] = "small_world"
+    degree: int = Field(8, ge=2, le=64)
+    rewire: Share = 0.1
+    cross_city: Share = Field(0.05, description="share of rewired ties that leave the city")
+
+
+class HouseholdParams(Strict):
+    """Heterogeneity switches and awareness/literacy dynamics."""
+
+    homogeneous: bool = Field(False, description="all households identical (docking tests)")
+    awareness_growth_per_month: Share = 0.02
+    awareness_peer_weight: Share = 0.05
+
+
+class OperatorParams(Strict):
+    """Operators' 5G build-out economics."""
+
+    capex_per_station_yuan: Yuan = Field(230_769.0, description="12 bn yuan / 52,000 stations (clause 1)")
+    opex_per_station_yuan_year: Yuan = 36_000.0
+    power_share_of_opex: Share = 0.6
+    payback_years: Positive = Field(5.0, le=30)
+    base_build_per_month: NonNeg = Field(
+        4500.0, description="stations per month operators build without the package (national pace)"
+    )
+    build_decline_per_year: Share = 0.15
+    stations_2019: NonNeg = 13_000.0
+    households_per_station_urban: Positive = 300.0
+    households_per_station_rural: Positive = 180.0
+    rural_value_factor: Share = Field(0.6, description="value of covering a rural household relative to an urban one")
+    initial_rural_weight: Share = Field(
+        0.15, description="rural weight in placing the stations standing at the start (early 5G was urban)"
+    )
+
+
+class EnterpriseParams(Strict):
+    """Enterprise cloud adoption."""
+
+    base_hazard: Share = Field(0.0095, description="monthly hazard of climbing one cloud stage")
+    peer_weight: NonNeg = Field(1.5, le=20)
+    net_cost_coef: NonNeg = Field(6.0, le=50, description="hazard sensitivity to net cost / IT budget")
+    star_hazard_factor: Share = Field(0.15, description="relative hazard for core -> star")
+    net_cost_clip: Positive = Field(
+        0.3, le=5, description="bound on |net cost / IT budget| in the hazard: no incentive makes a move certain"
+    )
+
+
+class Parameters(Strict):
+    """Uncertain model parameters (what a sensitivity analysis varies)."""
+
+    diffusion: DiffusionParams = DiffusionParams()
+    phones: PhoneParams = PhoneParams()
+    plans: PlanParams = PlanParams()
+    home: HomeParams = HomeParams()
+    spending: SpendingParams = SpendingParams()
+    network: NetworkParams = NetworkParams()
+    households: HouseholdParams = HouseholdParams()
+    operators: OperatorParams = OperatorParams()
+    enterprises: EnterpriseParams = EnterpriseParams()

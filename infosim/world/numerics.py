@@ -1,0 +1,50 @@
+"""Array helpers every vectorised behaviour uses: blocks of rows, exact float32 thresholds.
+
+At the scale of the whole province (30 million households) the cost of a behaviour is in passes
+over memory, so rules run block by block (the block's arrays stay in the processor's cache) and
+compare float32 draws against thresholds rounded so the comparison is exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+BLOCK = 1 << 16  # agents per block where a computation runs block by block
+NO_ROWS = np.zeros(0, dtype=np.intp)
+NO_VALUES = np.zeros(0, dtype=np.float32)
+
+
+def blocks(n: int) -> list[slice]:
+    """Consecutive blocks of at most BLOCK rows covering 0..n."""
+    return [slice(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
+
+
+def joined(parts: list[np.ndarray]) -> np.ndarray:
+    """Concatenated row indices (intp)."""
+    return np.concatenate(parts).astype(np.intp, copy=False) if parts else NO_ROWS
+
+
+def float32_at_least(x: float | np.ndarray) -> np.float32 | np.ndarray:
+    """The smallest float32 >= x: for a float32 u, ``u < x`` exactly when ``u < float32_at_least(x)``."""
+    x64 = np.asarray(x, dtype=np.float64)
+    t = x64.astype(np.float32)
+    t = np.where(t < x64, np.nextafter(t, np.float32(np.inf)), t).astype(np.float32)
+    return t if t.ndim else np.float32(t)
+
+
+def city_blocks(city: np.ndarray) -> list[tuple[int, slice]] | None:
+    """(city, slice) of each city's rows when agents are sorted by city, else None."""
+    if city.size == 0 or np.any(np.diff(city) < 0):
+        return None
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(city)) + 1, [city.size]))
+    return [(int(city[a]), slice(int(a), int(b))) for a, b in itertools.pairwise(starts)]
+
+
+def rows_of_cities(city: np.ndarray, n_cities: int) -> list[slice | np.ndarray]:
+    """The rows of each city: slices when agents are sorted by city, index arrays otherwise."""
+    if city.size and np.all(np.diff(city) >= 0):
+        bounds = np.searchsorted(city, np.arange(n_cities + 1))
+        return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    return [np.flatnonzero(city == c) for c in range(n_cities)]
