@@ -5,8 +5,8 @@ Each month (from January 2020):
 1. operators build 5G stations and price plans (the levers first set their cost factors);
 2. the government's levers act (voucher waves issued, programmes run, gigabit pilots extend
    availability); households take part in the programmes and see coverage and gigabit;
-3. households decide (learn, replace phones and choose 4G/5G, take plans, adopt home
-   products, use service offers, spend), asking the levers for offers on each purchase;
+3. households decide (learn; their users replace phones, choose 4G or 5G, take or leave 5G
+   plans; adopt home products; shop; spend), asking the levers for offers on each purchase;
 4. enterprises decide (climb cloud stages, report cloud spending, spend);
 5. payments due at the end of the month settle (station support, lapsed vouchers);
 6. data are collected.
@@ -27,7 +27,7 @@ from infosim.calendar import month_label, parse_month
 from infosim.data import load_table, values
 from infosim.levers import Government
 from infosim.outputs import OutputCollector
-from infosim.population import build_enterprises, build_households, city_table, small_world_contacts
+from infosim.population import build_enterprises, build_households, build_users, city_table, small_world_contacts
 from infosim.results import RunResult
 from infosim.scenario import Scenario, load_scenario
 from infosim.scenario.schema import MIN_ENTERPRISE_AGENTS
@@ -43,6 +43,7 @@ from infosim.world.context import (
 )
 from infosim.world.geography import N_AREAS
 from infosim.world.infrastructure import GigabitAvailability
+from infosim.world.market import market_path
 
 VIEW_LIMIT = 200_000  # 'auto' agent views: Mesa objects only up to this many agents of a kind
 
@@ -145,11 +146,17 @@ class InfoConsumptionModel(mesa.Model):
         pop_seq = np.random.SeedSequence(self.seed, spawn_key=(STREAM_POPULATION,))
         hh_seq, net_seq, ent_seq = pop_seq.spawn(3)
         phones = self.params.phones
-        hh_state = build_households(
-            n_h,
-            np.random.default_rng(hh_seq),
-            self.params.households.homogeneous,
+        hh_rng = np.random.default_rng(hh_seq)
+        homogeneous = self.params.households.homogeneous
+        hh_state = build_households(n_h, hh_rng, homogeneous)
+        users = build_users(
+            hh_state,
+            hh_rng,
+            phones.mobile_users_per_household,
+            phones.users_growth_per_year,
+            self.n_months,
             (phones.life_months, phones.life_shape),
+            homogeneous,
         )
         net = self.params.network
         if net.mode == "small_world":
@@ -158,7 +165,9 @@ class InfoConsumptionModel(mesa.Model):
             )
         else:
             contacts = np.zeros((n_h, 0), dtype=np.int32)
-        self.households = Households(hh_state, contacts, self.params, self.household_weight)
+        province_income = float(np.average(hh_state.income_pc, weights=hh_state.size)) if n_h else 1.0
+        self.market = market_path(self.params, self.start, self.n_months, province_income)
+        self.households = Households(hh_state, users, contacts, self.params, self.household_weight, self.market)
         self.enterprises = Enterprises(
             build_enterprises(n_e, np.random.default_rng(ent_seq)), self.params, self.enterprise_weight
         )
@@ -191,8 +200,6 @@ class InfoConsumptionModel(mesa.Model):
         ]
         self.operator_set = mesa.agent.AgentSet(self.operators, random=self.random)
         self.built_by_year: dict[int, float] = {}
-        market = values(load_table("market"))
-        self.national_share = {int(y): v for y, v in market["phones"]["national_5g_share_of_shipments"].items()}
 
     def _build_agent_views(self) -> None:
         """Household and enterprise Mesa agents (views onto the arrays).
@@ -233,16 +240,20 @@ class InfoConsumptionModel(mesa.Model):
         m = self.month
         label = month_label(m, self.start)
         year, month_of_year = parse_month(label)
-        p = self.params.phones
+        mk = self.market
         ctx = MonthContext(
             month=m,
             label=label,
+            seed=self.seed,
             years=m / 12.0,
             calendar_year=year,
             months_left_in_year=13 - month_of_year,
-            national_5g_share=self._national_share(year + (month_of_year - 0.5) / 12.0),
-            price_5g=p.price_5g_2020_yuan
-            * (1 - p.price_5g_decline_per_year) ** max(0.0, year + month_of_year / 12 - 2020.5),
+            national_5g_share=float(mk.shelf_share[m]),
+            price_5g=float(mk.price_5g[m]),
+            price_4g=float(mk.price_4g[m]),
+            demand_index=float(mk.demand_index[m]),
+            national_handset_share=float(mk.national_handset_share[m]),
+            national_coverage=float(mk.national_coverage[m]),
             built_this_year=self.built_by_year.get(year, 0.0),
         )
         self.government.prepare_month(ctx)
@@ -256,12 +267,6 @@ class InfoConsumptionModel(mesa.Model):
         ctx.hh_draws = MonthDraws(self.seed, m, STREAM_HOUSEHOLDS, len(HouseholdDraw), n_h, hh_out)
         ctx.ent_draws = MonthDraws(self.seed, m, STREAM_ENTERPRISES, len(EnterpriseDraw), n_e, ent_out)
         return ctx
-
-    def _national_share(self, t: float) -> float:
-        """National 5G share of phone shipments at fractional year t (linear between mid-years)."""
-        years = sorted(self.national_share)
-        xs = [y + 0.5 for y in years]
-        return float(np.interp(t, xs, [self.national_share[y] for y in years]))
 
     def operators_build_and_price(self) -> None:
         """Stage 1: each operator builds stations and sets its 5G plan premium."""
@@ -278,17 +283,18 @@ class InfoConsumptionModel(mesa.Model):
         self.world.gigabit.grow_nationally()
         effects = self.government.act(self.ctx)
         self.households.take_part_in_programmes(effects)
-        self.households.observe(self.network.coverage(), self.world.gigabit.by_area)
+        self.households.observe(self.network.coverage(), self.world.gigabit.by_area, self.ctx.month)
 
     def households_decide(self) -> None:
         """Stage 3: the households' behaviours, in order."""
         hh, ctx, gov = self.households, self.ctx, self.government
+        hh.start_month(ctx.month)
         hh.look_at_peers()
         hh.learn()
         hh.replace_phones(ctx, gov)
         hh.take_up_plans(ctx)
         hh.adopt_home_products(ctx, gov)
-        hh.use_service_offers(ctx, gov)
+        hh.shop(ctx, gov)
         hh.spend(ctx)
 
     def enterprises_decide(self) -> None:

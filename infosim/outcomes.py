@@ -81,11 +81,16 @@ SERIES: tuple[Outcome, ...] = (
     Outcome("base_stations_5g", "5G base stations", "stations", "stock", scale=1e3, scale_label="thousand"),
     Outcome("new_base_stations_5g", "New 5G base stations", "stations", "flow", scale=1e3, scale_label="thousand"),
     _share("coverage_5g_households", "Households under 5G coverage"),
-    Outcome("users_5g_handset", "5G handset users", "persons", "stock", adopters=True,
+    Outcome("users_mobile", "Mobile users", "subscriptions", "stock", scale=1e6, scale_label="million"),
+    Outcome("users_4g", "Users not on a 5G plan (4G users)", "subscriptions", "stock", scale=1e6,
+            scale_label="million"),
+    Outcome("users_5g_handset", "5G handset users", "subscriptions", "stock", adopters=True,
             scale=1e6, scale_label="million"),
-    Outcome("users_5g_plan", "5G plan users", "persons", "stock", scale=1e6, scale_label="million"),
-    Outcome("users_5g_network", "5G network users", "persons", "stock", adopters=True,
+    Outcome("users_5g_plan", "5G plan users", "subscriptions", "stock", scale=1e6, scale_label="million"),
+    Outcome("users_5g_network", "5G network users", "subscriptions", "stock", adopters=True,
             scale=1e6, scale_label="million"),
+    Outcome("phones_sold", "Phones bought", "phones", "flow", scale=1e6, scale_label="million"),
+    _share("share_5g_of_phone_sales", "5G share of phones bought"),
     _share("share_5g_handset_households", "Households with a 5G phone"),
     _share("share_gigabit_households", "Households with gigabit"),
     _share("share_smart_home_households", "Households with smart home"),
@@ -116,6 +121,13 @@ def fiscal_series(lever: str) -> Outcome:
                    scale=1e9, scale_label="bn yuan")
 
 
+def induced_series(lever: str) -> Outcome:
+    """The household spending one lever induced (purchases its payments made happen, top-ups to a
+    voucher's minimum, freed money spent)."""
+    return Outcome(f"induced_spending_{lever}_yuan", f"Spending induced: {lever}", "yuan", "flow",
+                   scale=1e9, scale_label="bn yuan")
+
+
 def operator_series(operator: str) -> Outcome:
     """The 5G base stations of one operator."""
     return Outcome(f"base_stations_5g_{slug(operator)}", f"5G base stations: {operator}", "stations", "stock",
@@ -123,13 +135,18 @@ def operator_series(operator: str) -> Outcome:
 
 
 def series_outcomes(
-    levers: Sequence[str], operators: Sequence[str], lever_series: Sequence[Outcome] = ()
+    levers: Sequence[str],
+    operators: Sequence[str],
+    lever_series: Sequence[Outcome] = (),
+    household_levers: Sequence[str] = (),
 ) -> tuple[Outcome, ...]:
-    """Every monthly series of a run with these levers and operators, in column order."""
+    """Every monthly series of a run with these levers and operators, in column order
+    (`household_levers`: the levers that pay households, whose induced spending is reported)."""
     return (
         *SERIES,
         *(operator_series(op) for op in operators),
         *(fiscal_series(lv) for lv in levers),
+        *(induced_series(lv) for lv in household_levers),
         *lever_series,
     )
 

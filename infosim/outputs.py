@@ -41,7 +41,7 @@ class OutputCollector:
         self.rows: list[dict[str, float]] = []
         self.sectors = tuple(values(load_table("enterprises"))["sectors"]["names"])
         self.outcomes: tuple[Outcome, ...] = series_outcomes(
-            LEVER_NAMES, [op.name for op in model.operators], lever_outcomes()
+            LEVER_NAMES, [op.name for op in model.operators], lever_outcomes(), levers_paying("household")
         )
 
     def collect(self, ctx: MonthContext) -> None:
@@ -50,14 +50,19 @@ class OutputCollector:
         hh, s = m.households, m.households.state
         ent = m.enterprises.state
         wh, we = m.household_weight, m.enterprise_weight
-        network_user = s.phone5g & s.plan5g & hh.covered
+        sold, sold_5g = hh.phones_sold
+        users, plan_users = float(hh.active_users.sum()), float(hh.count_plan.sum(dtype=np.int64))
         row: dict[str, float] = {
             "base_stations_5g": float(m.network.stations.sum()),
             "new_base_stations_5g": float(ctx.new_stations_by_area.sum()),
             "coverage_5g_households": _share(hh.covered),
-            "users_5g_handset": self._users(s.phone5g) * wh,
-            "users_5g_plan": self._users(s.plan5g) * wh,
-            "users_5g_network": self._users(network_user) * wh,
+            "users_mobile": users * wh,
+            "users_4g": (users - plan_users) * wh,
+            "users_5g_handset": float(hh.count_5g.sum(dtype=np.int64)) * wh,
+            "users_5g_plan": plan_users * wh,
+            "users_5g_network": float(hh.count_both.sum(where=hh.covered, dtype=np.int64)) * wh,
+            "phones_sold": sold * wh,
+            "share_5g_of_phone_sales": sold_5g / sold if sold else 0.0,
             "share_5g_handset_households": _share(s.phone5g),
             "share_gigabit_households": _share(s.gigabit),
             "share_smart_home_households": _share(s.smart_home),
@@ -82,18 +87,10 @@ class OutputCollector:
             row[f"base_stations_5g_{slug(op.name)}"] = float(m.network.stations[op.index].sum())
         for lever in LEVER_NAMES:
             row[f"fiscal_spend_{lever}_yuan"] = spent[lever]
+        for lever in levers_paying("household"):
+            row[f"induced_spending_{lever}_yuan"] = hh.induced.get(lever, 0.0)
         row.update(m.government.outputs())
         self.rows.append({o.name: row[o.name] for o in self.outcomes})
-
-    def _users(self, mask: np.ndarray) -> float:
-        """Mobile users (persons) in the households where `mask` is true: exact sum of household sizes
-        times the users per household member (the same factor as ``Households.users``)."""
-        hh = self.model.households
-        s = hh.state
-        per_member = self.model.params.phones.mobile_users_per_household / hh.persons_per_household
-        if s.n and int(s.size.max()) <= _MAX_SMALL and int(s.size.min()) >= 0:
-            return float(_sum_small(s.size.view(np.uint8), mask)) * per_member
-        return float(np.sum(s.size, where=mask, dtype=np.int64)) * per_member
 
     # ------------------------------------------------------------------ assembly
     def timeseries(self) -> pd.DataFrame:
@@ -139,10 +136,17 @@ class OutputCollector:
         hh, s = m.households, m.households.state
         ledger = m.government.ledger
         wh = m.household_weight
+        u, month = hh.users, m.month - 1
+        active = u.active_from <= month
+        per_household = {
+            "users_mobile": active,
+            "users_5g_handset": active & u.phone5g,
+            "users_5g_network": active & u.phone5g & u.plan5g & hh.covered[u.household],
+        }
+        counts = {k: np.bincount(u.household[v], minlength=s.n) * wh for k, v in per_household.items()}
         hh_metrics: dict[str, Metric] = {
             "households": lambda b: np.full(b.stop - b.start, wh),
-            "persons_5g_handset": lambda b: hh.users[b] * s.phone5g[b] * wh,
-            "persons_5g_network": lambda b: hh.users[b] * (s.phone5g[b] & s.plan5g[b] & hh.covered[b]) * wh,
+            **{k: (lambda b, c=c: c[b]) for k, c in counts.items()},
             "info_consumption_yuan": lambda b: s.spend_total[b] * wh,
             **_money_metrics(ledger, "household", wh),
         }
@@ -255,23 +259,9 @@ def _money_metrics(ledger: Ledger, kind: str, weight: float) -> dict[str, Callab
     return {f"fiscal_spend_{lv}_yuan": metric(ledger.received(kind, lv)) for lv in levers_paying(kind)}
 
 
-_ONES = np.uint64(0x0101010101010101)
-_MAX_SMALL = 31  # 8 bytes of at most 31 sum to at most 248: one byte
-
-
 def _share(flags: np.ndarray) -> float:
     """Share of true values (same value as ``flags.mean()``)."""
     return np.count_nonzero(flags) / flags.size if flags.size else float("nan")
-
-
-def _sum_small(values: np.ndarray, mask: np.ndarray) -> int:
-    """Exact sum of uint8 `values` (each <= 31) where `mask` is true, eight bytes at a time."""
-    kept = np.multiply(values, mask.view(np.uint8))
-    whole = kept.size // 8 * 8
-    words = kept[:whole].view(np.uint64)
-    words *= _ONES  # the top byte of each word is now the sum of its 8 bytes
-    words >>= np.uint64(56)
-    return int(words.sum(dtype=np.uint64)) + int(kept[whole:].sum(dtype=np.uint64))
 
 
 Metric = Callable[[slice], np.ndarray]  # an agent-level value, evaluated on a block of rows

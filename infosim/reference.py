@@ -1,27 +1,27 @@
-"""The household 5G-adoption rule written the way a typical Mesa user would (the docking reference).
+"""The users' phone rule written the way a typical Mesa user would (the docking reference).
 
-One Python object per household (a ``mesa.Agent``), neighbours as a list of agent objects, each
-month ``model.agents.shuffle_do("step")`` then ``model.agents.do("advance")`` (decide on the state
-at the start of the month, then commit: Mesa's simultaneous-activation idiom, which is also what
-the engine's staged month does). Every draw is the agent's own ``random.random()`` call.
+One Python object per household (a ``mesa.Agent``) holding its users as small Python objects,
+neighbours as a list of household objects, each month ``model.agents.shuffle_do("step")`` then
+``model.agents.do("advance")`` (decide on the state at the start of the month, then commit:
+Mesa's simultaneous-activation idiom, which is also what the engine's staged month does). Every
+draw is the agent's own ``random.random()`` call.
 
-The rule, per household and month, with the formulas and parameters of
+The rule, per user and month, with the formulas and parameters of
 ``infosim/agents/households/rules.py`` (written out again here per agent, on purpose):
 
-1. it lives under 5G coverage if its location quantile is below its area's coverage;
-2. it looks at its contacts: the share ``s`` with a 5G phone;
-3. it learns: awareness += (growth + peer_weight * s) * (1 - awareness);
-4. its phone is replaced with the discrete Weibull hazard of its age; a 5G owner stays on 5G, a
-   4G owner picks 5G with a logit probability (national supply trend, price relative to income,
-   peer share, coverage, awareness x literacy), else 4G;
-5. a 4G owner whose phone is not replaced may upgrade early (the Bass channel): probability
-   ``1 - exp(-H(s) m)``, H the Bass hazard integrated over the month, m the affordability,
-   coverage and awareness multiplier.
+1. the household lives under 5G coverage if its location quantile is below its area's coverage;
+2. it looks at its contacts: the share ``s`` of them with a 5G phone; it learns:
+   awareness += (growth + peer_weight * s) * (1 - awareness);
+3. each active user's phone is replaced with the discrete Weibull hazard of its age, scaled by
+   national handset demand (users joining this month buy a phone); the new phone is 5G with
+   the logit probability around the national 5G share of phones on sale, shifted by the
+   household's gaps to the national household in price relative to income, contacts' 5G share
+   and coverage, by awareness x literacy, and by whether the old phone was 5G.
 
 The engine never imports it: it is the oracle of the docking test (``tests/test_docking_reference.py``)
-and the baseline of the speed comparison (``benchmarks/harness.py``). The population, contacts and the
-exogenous market path (coverage by area, 5G phone price, national 5G share of supply) come from
-the engine, so both start from identical inputs; only the random numbers differ.
+and the baseline of the speed comparison (``benchmarks/harness.py``). The population, users,
+contacts and the market path come from the engine, so both start from identical inputs; only
+the random numbers differ.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import numpy as np
 from infosim.model import InfoConsumptionModel
 from infosim.parameters import Parameters
 from infosim.scenario import Scenario, load_scenario
+from infosim.world.market import MarketPath as NationalPath
 
 MAX_PHONE_AGE = 600  # months; the engine caps phone ages at the same value
 
@@ -45,44 +46,53 @@ class MarketPath:
 
     Attributes:
         coverage: ``(months, areas)`` share of households covered by 5G, after the month's build.
-        price_5g: list price of a 5G phone, yuan, by month.
-        national_share: national 5G share of phone shipments, by month.
+        national: the national market path (shelf share, prices, demand, national references).
     """
 
     coverage: np.ndarray
-    price_5g: np.ndarray
-    national_share: np.ndarray
+    national: NationalPath
 
 
 def market_path(model: InfoConsumptionModel, months: int) -> MarketPath:
-    """Step only the operators of a fresh engine model and record the households' environment.
+    """Step only the operators of a fresh engine model and record the households' coverage.
 
-    In scenarios without household feedback into operators (all shipped ones), coverage, prices
-    and the national trend do not depend on what households do.
+    In scenarios without household feedback into operators' builds beyond the previous month's
+    plan share, coverage is (nearly) independent of what households do; the reference takes it as
+    given.
     """
-    coverage, price, share = [], [], []
+    coverage = []
     for _ in range(months):
         model.ctx = model.begin_month()
         model.operators_build_and_price()
         coverage.append(model.network.coverage())
-        price.append(model.ctx.price_5g)
-        share.append(model.ctx.national_5g_share)
         model.month += 1
-    return MarketPath(np.array(coverage), np.array(price), np.array(share))
+    return MarketPath(np.array(coverage), model.market)
+
+
+class User:
+    """One mobile subscription: its phone and when it joins."""
+
+    __slots__ = ("active_from", "age", "has_5g", "next_age", "next_has_5g")
+
+    def __init__(self, active_from: int, has_5g: bool, age: int) -> None:
+        self.active_from = active_from
+        self.has_5g = has_5g
+        self.age = age
+        self.next_has_5g = has_5g
+        self.next_age = age
 
 
 class PhoneHousehold(mesa.Agent):
-    """A household deciding, each month, whether its next phone is 5G.
+    """A household whose users decide, each month, whether to replace their phones and with what.
 
     Args:
         model: the reference model.
         area: index of its (city, urban/rural) area.
         loc_u: location quantile (covered when below the area's coverage).
-        income_per_user: monthly income per mobile user, yuan.
+        log_income_gap: log(national income / household income).
         literacy: digital literacy, 0-1.
         awareness: awareness of 5G, 0-1.
-        has_5g: owns a 5G phone.
-        phone_age: age of its phone, months.
+        users: its users.
     """
 
     def __init__(
@@ -90,63 +100,64 @@ class PhoneHousehold(mesa.Agent):
         model: ReferenceModel,
         area: int,
         loc_u: float,
-        income_per_user: float,
+        log_income_gap: float,
         literacy: float,
         awareness: float,
-        has_5g: bool,
-        phone_age: int,
+        users: list[User],
     ) -> None:
         super().__init__(model)
         self.area = area
         self.loc_u = loc_u
-        self.income_per_user = income_per_user
+        self.log_income_gap = log_income_gap
         self.literacy = literacy
         self.awareness = awareness
-        self.has_5g = has_5g
-        self.phone_age = phone_age
+        self.users = users
         self.neighbours: list[PhoneHousehold] = []
-        self.next_has_5g = has_5g
-        self.next_phone_age = phone_age
+
+    @property
+    def has_5g(self) -> bool:
+        """Some user has a 5G phone."""
+        return any(u.has_5g for u in self.users)
 
     def peer_share(self) -> float:
         """Share of contacts with a 5G phone (everyone's share under full mixing)."""
         if not self.neighbours:
-            return self.model.share_5g
+            return self.model.household_share_5g
         return sum(1 for other in self.neighbours if other.has_5g) / len(self.neighbours)
 
     def step(self) -> None:
-        """Look, learn, then decide this month's phone (committed in :meth:`advance`)."""
+        """Look, learn, then decide this month's phones (committed in :meth:`advance`)."""
         model = self.model
         covered = self.loc_u < model.coverage[self.area]
         peer = self.peer_share()
         self.awareness += (model.awareness_growth + model.awareness_peer_weight * peer) * (1.0 - self.awareness)
         aware_lit = self.awareness * self.literacy
-        price_x = math.log(max(model.price_5g, 1.0) / self.income_per_user) - model.log_ref_price
-        bought_5g = False
-        if self.random.random() < model.replacement_hazard(self.phone_age):
-            bought_5g = self.has_5g or self.random.random() < model.choose_5g(price_x, peer, covered, aware_lit)
-            self.next_phone_age = 0
-        elif not self.has_5g and self.random.random() < model.bass_upgrade(price_x, peer, covered, aware_lit):
-            bought_5g = True
-            self.next_phone_age = 0
-        else:
-            self.next_phone_age = min(self.phone_age + 1, MAX_PHONE_AGE)
-        self.next_has_5g = self.has_5g or bought_5g
+        for user in self.users:
+            if user.active_from > model.month:
+                continue
+            joining = user.active_from == model.month
+            if joining or self.random.random() < model.replacement_hazard(user.age):
+                prob = model.choose_5g(self.log_income_gap, peer, covered, aware_lit, user.has_5g)
+                user.next_has_5g = self.random.random() < prob
+                user.next_age = 0
+            else:
+                user.next_has_5g = user.has_5g
+                user.next_age = min(user.age + 1, MAX_PHONE_AGE)
 
     def advance(self) -> None:
-        """Commit the month's decision."""
-        self.has_5g = self.next_has_5g
-        self.phone_age = self.next_phone_age
+        """Commit the month's decisions."""
+        for user in self.users:
+            user.has_5g, user.age = user.next_has_5g, user.next_age
 
 
 class ReferenceModel(mesa.Model):
-    """Households with phones, a small-world contact list and a market they take as given.
+    """Households with users' phones, a small-world contact list and a market they take as given.
 
     Args:
-        params: the scenario's parameters (phones, diffusion, household awareness).
-        path: the market path (coverage, price, national share by month).
-        area, loc_u, income_per_user, literacy, awareness, has_5g, phone_age: per-household
-            starting values (sequences of equal length).
+        params: the scenario's parameters (phones, household awareness).
+        path: the market path (coverage by area, national market by month).
+        households: per-household starting values (area, loc_u, log_income_gap, literacy,
+            awareness) and its users' (active_from, has_5g, age) tuples.
         contacts: ``(n, degree)`` contact indices, or ``(n, 0)`` for full mixing.
         seed: seed of the model's (Python) random generator.
     """
@@ -156,90 +167,68 @@ class ReferenceModel(mesa.Model):
         params: Parameters,
         path: MarketPath,
         *,
-        area: np.ndarray,
-        loc_u: np.ndarray,
-        income_per_user: np.ndarray,
-        literacy: np.ndarray,
-        awareness: np.ndarray,
-        has_5g: np.ndarray,
-        phone_age: np.ndarray,
+        households: list[tuple[int, float, float, float, float, list[tuple[int, bool, int]]]],
         contacts: np.ndarray,
         seed: int = 0,
     ) -> None:
         super().__init__(rng=seed)
-        self.phones, self.diffusion = params.phones, params.diffusion
+        self.phones = params.phones
         self.awareness_growth = params.households.awareness_growth_per_month
         self.awareness_peer_weight = params.households.awareness_peer_weight
         self.path = path
         self.month = 0
-        self.ref_income = float(np.mean(np.asarray(income_per_user, dtype=np.float64)))
         self.weibull_scale = self.phones.life_months / math.gamma(1.0 + 1.0 / self.phones.life_shape)
-        households = [
-            PhoneHousehold(self, int(a), float(lu), float(inc), float(lit), float(aw), bool(h5), int(age))
-            for a, lu, inc, lit, aw, h5, age in zip(
-                area, loc_u, income_per_user, literacy, awareness, has_5g, phone_age, strict=True
-            )
+        agents = [
+            PhoneHousehold(self, area, loc_u, gap, lit, aw, [User(*u) for u in users])
+            for area, loc_u, gap, lit, aw, users in households
         ]
-        for household, row in zip(households, contacts.tolist(), strict=True):
-            household.neighbours = [households[j] for j in row]
-        self.households = households
-        self.share_5g = self.count_5g() / len(households)
+        for household, row in zip(agents, contacts.tolist(), strict=True):
+            household.neighbours = [agents[j] for j in row]
+        self.households = agents
+        self.mean_users = sum(len(h.users) for h in agents) / max(len(agents), 1)
+        self.household_share_5g = self._household_share()
         self.shares: list[float] = []
         self.set_month_inputs()
 
-    def count_5g(self) -> int:
-        """Households with a 5G phone."""
-        return sum(1 for h in self.households if h.has_5g)
+    def _household_share(self) -> float:
+        return sum(1 for h in self.households if h.has_5g) / len(self.households)
+
+    def user_share(self) -> float:
+        """Share of active users with a 5G phone."""
+        active = [u for h in self.households for u in h.users if u.active_from <= self.month - 1]
+        return sum(1 for u in active if u.has_5g) / max(len(active), 1)
 
     def set_month_inputs(self) -> None:
-        """This month's coverage, price and national trend (the logit intercept)."""
-        m = self.month
+        """This month's coverage and national market (the logit's starting point and references)."""
+        m, nat = self.month, self.path.national
         self.coverage = self.path.coverage[m].tolist()
-        self.price_5g = float(self.path.price_5g[m])
-        self.log_ref_price = math.log(self.price_5g / self.ref_income)
-        share = min(max(float(self.path.national_share[m]), 1e-6), 1 - 1e-6)
+        self.demand = float(nat.demand_index[m])
+        share = min(max(float(nat.shelf_share[m]), 1e-6), 1 - 1e-6)
         self.intercept = math.log(share / (1 - share)) if self.phones.national_trend else 0.0
+        self.national_coverage = float(nat.national_coverage[m])
+        self.national_peer = 1.0 - (1.0 - float(nat.national_handset_share[m])) ** self.mean_users
 
     # ----------------------------------------------------------------- the rule's formulas
     def replacement_hazard(self, age: int) -> float:
-        """Discrete Weibull hazard: P(replaced at age in [age, age + 1) | not replaced before age)."""
+        """Discrete Weibull hazard of `age`, scaled by national demand (as a hazard rate)."""
         if not self.phones.replacement:
             return 0.0
         k, scale = self.phones.life_shape, self.weibull_scale
-        return 1.0 - math.exp((age / scale) ** k - ((age + 1) / scale) ** k)
+        rate = ((age + 1) / scale) ** k - (age / scale) ** k
+        return 1.0 - math.exp(-rate * self.demand)
 
-    def choose_5g(self, price_x: float, peer: float, covered: bool, aware_lit: float) -> float:
+    def choose_5g(self, log_income_gap: float, peer: float, covered: bool, aware_lit: float, owns: bool) -> float:
         """Logit probability that a replacement phone is 5G."""
         p = self.phones
         z = (
             self.intercept
-            + p.choice_price_coef * price_x
-            + p.choice_peer_coef * (peer - p.choice_peer_ref)
-            + p.choice_coverage_coef * (float(covered) - p.choice_coverage_ref)
+            + p.choice_price_coef * log_income_gap
+            + p.choice_peer_coef * (peer - self.national_peer)
+            + p.choice_coverage_coef * (float(covered) - self.national_coverage)
             + p.choice_awareness_coef * (aware_lit - p.choice_awareness_ref)
+            + p.choice_repeat_coef * float(owns)
         )
         return 1.0 / (1.0 + math.exp(-z))
-
-    def bass_upgrade(self, price_x: float, peer: float, covered: bool, aware_lit: float) -> float:
-        """Monthly probability of an early (discretionary) upgrade to 5G."""
-        d = self.diffusion
-        mult = 1.0
-        if d.price_effect:
-            mult *= min(math.exp(self.phones.choice_price_coef * price_x), d.price_multiplier_cap)
-        if d.coverage_effect:
-            mult *= 1.0 if covered else d.uncovered_factor
-        if d.awareness_effect:
-            mult *= min(max(aware_lit / self.phones.choice_awareness_ref, 0.0), d.awareness_multiplier_cap)
-        return 1.0 - math.exp(-self.bass_month_hazard(peer) * mult)
-
-    def bass_month_hazard(self, peer: float) -> float:
-        """Bass hazard integrated over the month, following the peer share along dF/dt = (p + qF)(1 - F)."""
-        p, q = max(self.diffusion.bass_p, 1e-12), self.diffusion.bass_q
-        f0 = min(max(peer, 0.0), 1.0 - 1e-6)
-        a = (1.0 - f0) / (1.0 + f0 * q / p)
-        e = math.exp(-(p + q))
-        f1 = (1.0 - a * e) / (1.0 + (q / p) * a * e)
-        return math.log((1.0 - f0) / max(1.0 - f1, 1e-12))
 
     # ----------------------------------------------------------------- the month
     def step(self) -> None:
@@ -247,15 +236,15 @@ class ReferenceModel(mesa.Model):
         self.set_month_inputs()
         self.agents.shuffle_do("step")
         self.agents.do("advance")
-        self.share_5g = self.count_5g() / len(self.households)
-        self.shares.append(self.share_5g)
         self.month += 1
+        self.household_share_5g = self._household_share()
+        self.shares.append(self.user_share())
 
 
 def reference_from_engine(
     scenario: Scenario | str, seed: int, households: int, months: int, reference_seed: int | None = None
 ) -> ReferenceModel:
-    """A reference model on the engine's population, contacts and market path for (scenario, seed).
+    """A reference model on the engine's population, users, contacts and market path for (scenario, seed).
 
     Args:
         scenario: scenario (or name) whose parameters both sides use.
@@ -266,19 +255,25 @@ def reference_from_engine(
     """
     config = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     engine = InfoConsumptionModel(config, seed=seed, households=households, months=months)
-    hh, s = engine.households, engine.households.state
-    population = {
-        "area": hh.area.copy(), "loc_u": s.loc_u.copy(), "income_per_user": hh.income_per_user.copy(),
-        "literacy": s.literacy.copy(), "awareness": s.awareness.copy(), "has_5g": s.phone5g.copy(),
-        "phone_age": s.phone_age.copy(), "contacts": hh.contacts.copy(),
-    }
+    hh, s, u = engine.households, engine.households.state, engine.households.users
+    users: list[list[tuple[int, bool, int]]] = [[] for _ in range(s.n)]
+    for household, start, has_5g, bought in zip(
+        u.household.tolist(), u.active_from.tolist(), u.phone5g.tolist(), u.phone_from.tolist(), strict=True
+    ):
+        users[household].append((start, has_5g, max(-bought, 0)))  # phones owned at the start: age = -bought
+    rows = zip(
+        hh.area.tolist(), s.loc_u.tolist(), hh.log_income_gap.tolist(), s.literacy.tolist(),
+        s.awareness.tolist(), users, strict=True,
+    )
+    contacts = hh.contacts.copy()
     path = market_path(engine, months)
-    return ReferenceModel(engine.params, path, seed=seed if reference_seed is None else reference_seed, **population)
+    return ReferenceModel(engine.params, path, households=list(rows), contacts=contacts,
+                          seed=seed if reference_seed is None else reference_seed)
 
 
 def engine_phone_rule(model: InfoConsumptionModel, months: int) -> None:
-    """Step only what the reference does, in the engine: the month's draws and coverage, peer
-    counts, awareness learning and the phone rule (no plans, home products, spending, firms).
+    """Step only what the reference does, in the engine: the month's context and coverage, peer
+    counts, awareness learning and the users' phone rule (no plans, home products, spending, firms).
 
     This is the engine-side half of the side-by-side benchmark: the same households, the same
     rule and, in the baseline scenario (no offers), the same work per household-month as
@@ -288,7 +283,8 @@ def engine_phone_rule(model: InfoConsumptionModel, months: int) -> None:
     for _ in range(months):
         model.ctx = model.begin_month()
         model.operators_build_and_price()
-        hh.observe(model.network.coverage(), model.gigabit_availability)
+        hh.observe(model.network.coverage(), model.world.gigabit.by_area, model.ctx.month)
+        hh.start_month(model.ctx.month)
         hh.look_at_peers()
         hh.learn()
         hh.replace_phones(model.ctx, gov)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infosim.levers import LEVER_NAMES, lever_outcomes
+from infosim.levers import LEVER_NAMES, lever_outcomes, levers_paying
 from infosim.outcomes import series_outcomes
 from infosim.run import run_scenario
 
@@ -36,7 +36,7 @@ def test_layer_contract_catches_an_upward_import() -> None:
 def test_the_collector_writes_exactly_the_registry_series() -> None:
     run = run_scenario("jiangsu_2020", 1, households=1_000, months=2)
     operators = ["China Mobile", "China Telecom", "China Unicom", "China Broadcasting Network"]
-    expected = [o.name for o in series_outcomes(LEVER_NAMES, operators, lever_outcomes())]
+    expected = [o.name for o in series_outcomes(LEVER_NAMES, operators, lever_outcomes(), levers_paying("household"))]
     assert list(run.timeseries.columns) == ["month", *expected]
 
 

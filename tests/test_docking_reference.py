@@ -26,12 +26,13 @@ DETECTABLE_GAP = 0.025
 
 
 def adoption_curves(sets: list[str], months: int) -> tuple[np.ndarray, np.ndarray]:
-    """(engine, reference) 5G handset shares, shape (seeds, months), on paired populations."""
+    """(engine, reference) shares of users with a 5G phone, shape (seeds, months), on paired populations."""
     scenario = load_scenario("baseline", sets)
     engine, ref = [], []
     for seed in range(SEEDS):
         run = run_scenario(scenario, seed, households=HOUSEHOLDS, months=months)
-        engine.append(run.timeseries["share_5g_handset_households"].to_numpy())
+        ts = run.timeseries
+        engine.append((ts["users_5g_handset"] / ts["users_mobile"]).to_numpy())
         model = reference.reference_from_engine(scenario, seed, HOUSEHOLDS, months, reference_seed=10_000 + seed)
         for _ in range(months):
             model.step()
@@ -44,12 +45,11 @@ def adoption_curves(sets: list[str], months: int) -> tuple[np.ndarray, np.ndarra
     ("sets", "months"),
     [
         ([], 36),
-        (["parameters.diffusion.bass_q=0.15", "parameters.phones.choice_peer_coef=3.0",
-          "parameters.phones.national_trend=false"], 24),
-        (["parameters.phones.replacement=false", "parameters.diffusion.bass_p=0.01",
-          "parameters.diffusion.bass_q=0.1"], 24),
+        (["parameters.phones.choice_peer_coef=3.0", "parameters.phones.national_trend=false"], 24),
+        (["parameters.phones.choice_repeat_coef=3.0", "parameters.phones.life_months=24",
+          "parameters.phones.choice_price_coef=-2.5"], 24),
     ],
-    ids=["baseline-defaults", "peer-driven-choice", "bass-channel-only"],
+    ids=["baseline-defaults", "peer-driven-choice", "fast-replacement-strong-habit"],
 )
 def test_engine_and_mesa_reference_adoption_curves_agree(sets: list[str], months: int) -> None:
     engine, ref = adoption_curves(sets, months)
@@ -64,33 +64,3 @@ def test_engine_and_mesa_reference_adoption_curves_agree(sets: list[str], months
         f"(t = {t[worst]:.2f}, critical {critical:.2f})"
     )
     assert np.all(critical * se < DETECTABLE_GAP)
-
-
-@pytest.mark.parametrize(
-    ("price_effect", "coverage_effect", "awareness_effect", "bass_p", "bass_q"),
-    [
-        (True, True, True, 0.001, 0.02),
-        (False, True, True, 0.01, 0.5),
-        (True, False, False, 0.0, 0.3),
-        (False, False, False, 0.2, 5.0),
-    ],
-    ids=["defaults", "no-price", "price-only-no-innovation", "all-off-fast"],
-)
-def test_upgrade_bound_never_excludes_an_upgrader(
-    price_effect: bool, coverage_effect: bool, awareness_effect: bool, bass_p: float, bass_q: float
-) -> None:
-    """The engine evaluates the Bass channel only below ``bass_upgrade_bound``: it must bound the probability."""
-    from infosim.agents.households.rules import bass_upgrade_bound, bass_upgrade_probability
-    from infosim.parameters import DiffusionParams, PhoneParams
-
-    d = DiffusionParams(price_effect=price_effect, coverage_effect=coverage_effect,
-                        awareness_effect=awareness_effect, bass_p=bass_p, bass_q=bass_q)
-    rng = np.random.default_rng(3)
-    n = 200_000
-    peer = (rng.integers(0, 9, n) / 8).astype(np.float32)
-    price_x = rng.uniform(-6, 6, n)
-    covered = rng.random(n) < 0.5
-    aware_lit = rng.random(n).astype(np.float32)
-    prob = bass_upgrade_probability(d, PhoneParams(), peer, price_x, covered, aware_lit)
-    assert np.all(prob <= bass_upgrade_bound(d, peer))
-    assert np.any(prob > 0.5 * bass_upgrade_bound(d, peer))  # and it is not uselessly loose

@@ -16,6 +16,7 @@ import numpy as np
 
 from infosim.data import load_table, values
 from infosim.parameters import OperatorParams
+from infosim.world.market import plan_premium_path
 
 if TYPE_CHECKING:
     from infosim.model import InfoConsumptionModel
@@ -112,10 +113,9 @@ class Operator(mesa.Agent):
         self.price_plans(ctx.years)
 
     def price_plans(self, years: float) -> None:
-        """Lower the 5G plan premium as the network matures, down to a floor share of the launch premium."""
-        plans = self.model.params.plans
-        decline = 1.0 - plans.premium_decline_per_year * years
-        self.plan_premium = plans.premium_yuan_per_user * max(plans.premium_floor_share, decline)
+        """Lower the 5G plan premium as the network matures, down to a floor share of the launch
+        premium (the rule of ``infosim.world.market.plan_premium_path``, which households expect)."""
+        self.plan_premium = float(plan_premium_path(self.model.params, np.array([years]))[0])
 
 
 def operator_table() -> tuple[list[str], np.ndarray]:

@@ -36,8 +36,8 @@ class GroupOutcome:
 
 
 GROUP_OUTCOMES: tuple[GroupOutcome, ...] = (
-    GroupOutcome("persons_5g_handset", "5G handset users", "persons", "persons_5g_handset"),
-    GroupOutcome("persons_5g_network", "5G network users", "persons", "persons_5g_network"),
+    GroupOutcome("users_5g_handset", "5G handset users", "subscriptions", "users_5g_handset"),
+    GroupOutcome("users_5g_network", "5G network users", "subscriptions", "users_5g_network"),
     GroupOutcome("households_gigabit", "Households on gigabit", "households", "share_gigabit", True),
     GroupOutcome("households_smart_home", "Households with smart home", "households", "share_smart_home", True),
     GroupOutcome("households_tv4k", "Households with a 4K TV", "households", "share_tv4k", True),
@@ -206,7 +206,7 @@ def concentration_index(values: Sequence[float], population: Sequence[float]) ->
 
 #: Changes whose concentration is compared with that of the money, per ranked dimension.
 CONCENTRATION_CHANGES = {
-    "income_quintile": ("info_consumption_yuan", "persons_5g_handset", "persons_5g_network",
+    "income_quintile": ("info_consumption_yuan", "users_5g_handset", "users_5g_network",
                         "households_gigabit", "households_smart_home", "households_tv4k"),
     "size_class": ("firms_core_cloud", "firms_star_cloud", "info_consumption_yuan"),
 }

@@ -289,7 +289,7 @@ def plot_deadweight(cmp: Comparison) -> Figure | None:
 
 
 @_print_style
-def plot_city_panel(cmp: Comparison, metric: str = "persons_5g_network") -> Figure:
+def plot_city_panel(cmp: Comparison, metric: str = "users_5g_network") -> Figure:
     """A panel per city: each scenario's end-of-run effect per 1,000 households, with 95% CI
     (scenarios with no effect on `metric` anywhere are left out)."""
     dist = cmp.distribution

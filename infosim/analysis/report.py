@@ -270,7 +270,7 @@ def report_figures(cmp: Comparison) -> list[tuple[Figure | None, str]]:
         (plots.plot_deadweight(cmp), "Where agent payments went: deadweight, pulled forward, not bought in baseline."),
         (plots.plot_distribution(cmp, "income_quintile", CONSUMPTION),
          "Additional consumption and public money per household, by income quintile."),
-        (plots.plot_distribution(cmp, "urban_rural", "persons_5g_network"),
+        (plots.plot_distribution(cmp, "urban_rural", "users_5g_network"),
          "Additional 5G network users and public money per household, rural and urban."),
         (plots.plot_distribution(cmp, "size_class", "firms_core_cloud"),
          "Additional firms with core business on cloud and public money per firm, by firm size."),
@@ -320,7 +320,7 @@ def render_report(cmp: Comparison, title: str | None = None) -> str:
     if cmp.has_agent_data:
         parts.append("<h3>Deadweight and additionality</h3>" + _table_html(deadweight_table(cmp)))
     parts.append("<h2>Who benefits</h2>")
-    household = ["info_consumption_yuan", "persons_5g_network", "households_gigabit"]
+    household = ["info_consumption_yuan", "users_5g_network", "households_gigabit"]
     for dim in ("income_quintile", "urban_rural", "elderly", "city"):
         parts.append(f"<h3>By {DIMENSION_LABELS[dim]}</h3>" + _table_html(distribution_table(cmp, dim, household)))
     for dim in ("size_class", "sector"):

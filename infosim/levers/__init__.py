@@ -130,10 +130,13 @@ class Government:
                 if final is decision.with_offer:
                     final = final.copy()
                 final[done.refused] = decision.without[done.refused]
+                settlement.refused.append(done.refused)
+            if done.paid_rows.size:
+                settlement.paid.append((part.lever, done.paid_rows, done.paid_yuan))
             if done.bundled.size:
-                settlement.bundled.append(done.bundled)
+                settlement.bundled.append((done.bundled, done.bundle_months))
             if done.freed_rows.size:
-                settlement.freed.append((done.freed_rows, done.freed_yuan))
+                settlement.freed.append((part.lever, done.freed_rows, done.freed_yuan))
         settlement.final = final
         return settlement
 

@@ -189,3 +189,25 @@ def claims_per_unit(purchase: Purchase, decision: Decision, per_unit: float) -> 
     claim = amount > 0
     return idx[claim], amount[claim]
 
+
+def freed_by_anyway_purchases(
+    purchase: Purchase, decision: Decision, paid: np.ndarray, per_unit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Money a per-unit offer paid for units the agents would have bought without it.
+
+    Units bought without the offer are ``purchase.attrs["units_without"]`` when given (else one
+    each where the no-offer decision buys).
+
+    Returns:
+        (agents, yuan each) among the `paid` agents who bought something anyway.
+    """
+    anyway = paid[decision.without[paid]]
+    if anyway.size == 0:
+        return anyway, np.zeros(0, dtype=np.float32)
+    units_without = purchase.attrs.get("units_without")
+    units_with = purchase.units
+    if units_without is None or units_with is None:
+        return anyway, np.full(anyway.size, per_unit, dtype=np.float32)
+    units = np.minimum(units_without[anyway], units_with[anyway])
+    return anyway, (per_unit * units).astype(np.float32)
+

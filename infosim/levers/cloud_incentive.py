@@ -77,7 +77,7 @@ class CloudIncentive(Lever):
             world.enterprises.city[claim], "enterprise", world.enterprise_weight,
             product=np.where(next_stage == 3, "cloud_star", "cloud_core"),
         )
-        return LeverSettlement(refused=claim[~paid])
+        return LeverSettlement(refused=claim[~paid], paid_rows=claim[paid], paid_yuan=amounts[paid].astype(np.float32))
 
     def pay_on_spending(self, ctx: MonthContext, spending: Spending) -> None:
         """The month's super-deduction for manufacturers with core business on cloud (clause 27)."""

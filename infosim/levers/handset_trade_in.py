@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from infosim.levers.base import Lever, LeverSettings, claims_per_unit, pay_first_come
+from infosim.levers.base import Lever, LeverSettings, claims_per_unit, freed_by_anyway_purchases, pay_first_come
 from infosim.parameters.types import Month, Share, Yuan
 from infosim.world.context import HouseholdDraw, MonthContext
 from infosim.world.policy import Decision, LeverOffer, LeverSettlement, Purchase
@@ -60,4 +60,8 @@ class HandsetTradeIn(Lever):
             self, ctx.month, rows, amount, ctx.hh_draws[HouseholdDraw.ORDER][rows], hh.city[rows], "household",
             self.world.household_weight, product=purchase.product,
         )
-        return LeverSettlement(refused=rows[~paid])
+        freed_rows, freed_yuan = freed_by_anyway_purchases(purchase, decision, rows[paid], offer.per_unit)
+        return LeverSettlement(
+            refused=rows[~paid], paid_rows=rows[paid], paid_yuan=amount[paid],
+            freed_rows=freed_rows, freed_yuan=freed_yuan,
+        )

@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from infosim.levers.base import Lever, LeverSettings, claims_per_unit, pay_first_come
+from infosim.levers.base import Lever, LeverSettings, claims_per_unit, freed_by_anyway_purchases, pay_first_come
 from infosim.parameters.types import Product, Share, Yuan
 from infosim.world.context import HouseholdDraw, MonthContext
 from infosim.world.policy import Decision, LeverOffer, LeverSettlement, Purchase
@@ -27,6 +27,9 @@ class TerminalSubsidySettings(LeverSettings):
     products: list[Product] = Field(default_factory=lambda: ["phone5g", "smart_home", "tv4k"])
     trade_in_bonus_yuan: Yuan = Field(0.0, description="extra per 5G phone when an old phone is traded in")
     operator_cofund_share: Share = Field(0.3, description="share of the subsidy operators pay")
+    bundle_months: int = Field(
+        12, ge=1, le=60, description="months of the 5G plan contract a subsidised 5G phone comes with (clause 6)"
+    )
 
 
 class TerminalSubsidy(Lever):
@@ -54,14 +57,14 @@ class TerminalSubsidy(Lever):
 
     def offer(self, ctx: MonthContext, purchase: Purchase) -> LeverOffer | None:
         """A subsidy per device on the products the lever covers, for every household."""
-        if purchase.buyer != "household":
+        if purchase.buyer != "household" or purchase.product not in self.cfg.products:
             return None
         amount = self.per_device(ctx.month, purchase.product, float(purchase.unit_price))
         return LeverOffer(self.name, per_unit=amount) if amount > 0 else None
 
     def settle(self, ctx: MonthContext, purchase: Purchase, offer: LeverOffer, decision: Decision) -> LeverSettlement:
         """Pay the claims of households who buy (one subsidy per device), first come first served;
-        a paid 5G phone comes with a 5G plan (clause 6 subsidises plans: 套餐补贴)."""
+        a paid 5G phone comes with a 5G plan contract (clause 6 subsidises plans: 套餐补贴)."""
         idx, amount = claims_per_unit(purchase, decision, offer.per_unit)
         if idx.size == 0:
             return LeverSettlement()
@@ -75,5 +78,14 @@ class TerminalSubsidy(Lever):
         first = np.argsort(order, kind="stable")
         cofunded = float(amount[first].astype(np.float64)[paid[first]].sum())
         self.ledger.operator_cofund[month] += cofunded * world.household_weight * (1 - gov_share)
-        bundled = idx[paid] if purchase.product == "phone5g" else idx[:0]
-        return LeverSettlement(refused=idx[~paid], bundled=bundled)
+        rows = idx[paid]
+        freed_rows, freed_yuan = freed_by_anyway_purchases(purchase, decision, rows, offer.per_unit)
+        return LeverSettlement(
+            refused=idx[~paid],
+            paid_rows=rows,
+            paid_yuan=amount[paid],
+            bundled=rows if purchase.product == "phone5g" else rows[:0],
+            bundle_months=self.cfg.bundle_months,
+            freed_rows=freed_rows,
+            freed_yuan=freed_yuan,
+        )

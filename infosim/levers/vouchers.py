@@ -1,6 +1,14 @@
 """Information consumption vouchers (苏政办发〔2020〕31号, clause 27): waves with a face value, a
 minimum spend, a number of vouchers and a redemption window; eligibility rules; first-come
-distribution; redemption when a holder's purchase clears the minimum spend.
+distribution; redemption when a holder's spending on eligible products clears the minimum.
+
+What a voucher does is not set by a coefficient: it emerges from its terms and from what
+households were buying anyway. A holder who buys an eligible product worth at least the minimum
+(a phone, a device, a gigabit plan, or its routine information goods) redeems it — for a purchase
+made anyway that frees money; a voucher is also a price cut that can pull a durable purchase
+forward; and a holder whose month's eligible spending falls short of the minimum may spend up to
+it (the households' rule, ``agents/households/spending.py``). Redemption shares, pull-forward and
+the extra spending per public yuan follow.
 
 A voucher is issued only while the budget can cover it (the liability is committed at issue), so
 every redemption is funded; unredeemed vouchers lapse at the end of their window and free
@@ -22,15 +30,19 @@ from infosim.calendar import month_index, parse_month
 from infosim.levers.base import Lever, LeverSettings, pay_first_come
 from infosim.levers.ledger import Ledger
 from infosim.outcomes import Outcome
-from infosim.parameters.types import Month, NonNeg, Positive, Product, Share, Strict
+from infosim.parameters.types import Month, NonNeg, Positive, Share, Strict
 from infosim.world import World
 from infosim.world.context import HouseholdDraw, MonthContext
-from infosim.world.numerics import NO_ROWS, NO_VALUES
+from infosim.world.numerics import NO_ROWS
 from infosim.world.policy import Decision, LeverOffer, LeverSettlement, Purchase
 from infosim.world.state import HouseholdState
 
 Eligibility = Literal["all", "low_income", "rural", "elderly", "rural_or_elderly"]
-SERVICES = "services"  # monthly services bought anyway: where vouchers without a minimum spend go
+#: What a voucher can pay for: the household products, and "goods" — routine information goods
+#: (accessories, small electronics, ...) bought at the shop. A voucher without a minimum spend
+#: pays for anything, services included.
+VoucherProduct = Literal["phone5g", "smart_home", "tv4k", "gigabit", "goods"]
+GOODS = "goods"
 
 
 class VoucherWave(Strict):
@@ -58,9 +70,9 @@ class VoucherSettings(LeverSettings):
     eligibility: Eligibility = "all"
     low_income_quintiles: int = Field(2, ge=1, le=5, description="'low income' = bottom N quintiles")
     claim_share: Share = Field(0.6, description="share of eligible households who try to claim")
-    products: list[Product] = Field(default_factory=lambda: ["phone5g", "smart_home", "tv4k", "gigabit"])
-    induced_purchase_coef: NonNeg = Field(
-        1.0, le=50, description="home-product purchase hazard multiplier per unit face/min-spend ratio"
+    products: list[VoucherProduct] = Field(
+        default_factory=lambda: ["phone5g", "smart_home", "tv4k", "gigabit", "goods"],
+        description="what the vouchers can pay for (clause 27 leaves it to the cities)",
     )
 
     @model_validator(mode="after")
@@ -168,25 +180,29 @@ class Vouchers(Lever):
 
     # ------------------------------------------------------------------ offer and redeem
     def offer(self, ctx: MonthContext, purchase: Purchase) -> LeverOffer | None:
-        """Holders of a voucher usable on the purchase: a minimum-spend voucher on a product the
-        lever covers when the purchase clears the minimum; a voucher without a minimum on services."""
+        """Holders of a voucher usable on the purchase, its face value and its minimum spend.
+
+        On a product the lever covers: minimum-spend vouchers whose minimum one unit clears. On
+        routine goods (the month's shopping): minimum-spend vouchers if the lever covers goods,
+        and vouchers without a minimum, which pay for anything.
+        """
         if purchase.buyer != "household" or not self.cfg.enabled:
             return None
-        if purchase.product == SERVICES:
-            holders = np.flatnonzero((self.face > 0) & (self.min_spend == 0))
-            return LeverOffer(self.name, holders=holders, holder_amount=self.face[holders]) if holders.size else None
-        if purchase.product not in self.cfg.products:
+        if purchase.product == GOODS:
+            usable = (self.face > 0) & ((self.min_spend == 0) | (GOODS in self.cfg.products))
+            holders = np.flatnonzero(usable)
+        elif purchase.product in self.cfg.products:
+            holders = self._usable(ctx.month, np.float32(purchase.unit_price))
+        else:
             return None
-        holders, face = self._usable(ctx.month, purchase)
         if holders.size == 0:
             return None
-        factor = None
-        if purchase.product != "phone5g":  # home products: minimum-spend vouchers induce purchases
-            factor = self.boost_of(face, self.min_spend[holders])
-        return LeverOffer(self.name, holders=holders, holder_amount=face, holder_hazard_factor=factor)
+        return LeverOffer(
+            self.name, holders=holders, holder_amount=self.face[holders], holder_min_spend=self.min_spend[holders]
+        )
 
-    def _usable(self, month: int, purchase: Purchase) -> tuple[np.ndarray, np.ndarray]:
-        """Households holding a minimum-spend voucher usable on `purchase`, and its face value.
+    def _usable(self, month: int, price: np.float32) -> np.ndarray:
+        """Households holding a minimum-spend voucher whose minimum one unit at `price` clears.
 
         The month's first call finds the holders; vouchers are issued before households act and
         only redeemed while they act, so later calls look among those only.
@@ -197,33 +213,27 @@ class Vouchers(Lever):
         else:
             holders = np.flatnonzero(self.face > 0)
         self._holders = (month, holders)
-        if holders.size == 0:
-            return NO_ROWS, NO_VALUES
         minimum = self.min_spend[holders]
-        price = purchase.unit_price
-        at_price = purchase.units[holders] * price if purchase.units is not None else np.float32(price)
-        holders = holders[(minimum > 0) & (minimum <= at_price)]
-        return holders, self.face[holders]
-
-    def boost_of(self, face: np.ndarray, min_spend: np.ndarray) -> np.ndarray:
-        """Purchase-hazard multiplier of holders of usable minimum-spend vouchers, float32:
-        1 + induced_purchase_coef x face / min_spend."""
-        ratio = face / np.maximum(min_spend, 1.0)
-        return (1.0 + self.cfg.induced_purchase_coef * ratio).astype(np.float32)
+        return holders[(minimum > 0) & (minimum <= price)]
 
     def settle(self, ctx: MonthContext, purchase: Purchase, offer: LeverOffer, decision: Decision) -> LeverSettlement:
-        """Holders who buy redeem their voucher; money paid for purchases made anyway is freed."""
-        holders, face = offer.holders, offer.holder_amount
-        bought = decision.with_offer[holders]
-        redeemers = holders[bought]
+        """Holders whose eligible spending clears the minimum redeem; money paid for purchases
+        made anyway is freed."""
+        holders, face, minimum = offer.holders, offer.holder_amount, offer.holder_min_spend
+        qualifies = decision.with_offer[holders]
+        if purchase.product != GOODS:  # the purchase itself must reach the minimum spend
+            units = purchase.units[holders] if purchase.units is not None else 1.0
+            qualifies &= units * np.asarray(purchase.unit_price, dtype=np.float64) >= minimum
+        redeemers = holders[qualifies]
         if redeemers.size == 0:
             return LeverSettlement()
-        face = face[bought]
-        done_before = self.face[redeemers] > 0
+        face = face[qualifies]
         done = self.redeem(ctx.month, redeemers, purchase.product, ctx.hh_draws[HouseholdDraw.ORDER])
-        paid = np.isin(redeemers, done) & done_before
+        paid = np.isin(redeemers, done)
         anyway = decision.without[redeemers] & paid
-        return LeverSettlement(freed_rows=redeemers[anyway], freed_yuan=face[anyway])
+        return LeverSettlement(
+            paid_rows=redeemers[paid], paid_yuan=face[paid], freed_rows=redeemers[anyway], freed_yuan=face[anyway]
+        )
 
     def redeem(self, month: int, redeemers: np.ndarray, product: str, order_u: np.ndarray) -> np.ndarray:
         """Pay the face value to `redeemers` (agent indices) for `product`; clear their vouchers.

@@ -15,10 +15,10 @@ from pydantic import Field
 from infosim.parameters.types import NonNeg, Positive, Share, Strict, Yuan
 
 __all__ = [
-    "DiffusionParams",
     "EnterpriseParams",
     "HomeParams",
     "HouseholdParams",
+    "MarketParams",
     "NetworkParams",
     "OperatorParams",
     "Parameters",
@@ -28,59 +28,71 @@ __all__ = [
 ]
 
 
-class DiffusionParams(Strict):
-    """Bass-type discretionary upgrade to 5G (innovation p, imitation q), per month."""
-
-    bass_p: NonNeg = Field(0.001, le=1, description="innovation hazard per month")
-    bass_q: NonNeg = Field(0.02, le=5, description="imitation hazard per month at peer share 1")
-    price_effect: bool = Field(True, description="scale the hazard by affordability")
-    coverage_effect: bool = Field(True, description="require 5G coverage for the Bass channel")
-    awareness_effect: bool = Field(True, description="scale the hazard by awareness and literacy")
-    price_multiplier_cap: Positive = Field(
-        3.0, le=20, description="largest factor affordability can multiply the early-upgrade hazard by"
-    )
-    awareness_multiplier_cap: Positive = Field(
-        3.0, le=20, description="largest factor awareness x literacy can multiply the early-upgrade hazard by"
-    )
-    uncovered_factor: Share = Field(0.2, description="early-upgrade hazard outside 5G coverage, relative to inside")
-
-
 class PhoneParams(Strict):
-    """Phone replacement and 4G/5G choice."""
+    """Phones, held by mobile users: replacement, the 4G/5G choice, prices."""
 
-    replacement: bool = Field(True, description="phones are replaced as they age")
+    replacement: bool = Field(True, description="phones are replaced as they age (off for docking tests)")
     life_months: Positive = Field(42.0, le=240, description="mean phone life, months")
     life_shape: Positive = Field(2.5, le=20, description="Weibull shape of phone life")
-    price_5g_2020_yuan: Yuan = 3300.0
-    price_5g_decline_per_year: Share = 0.15
-    price_4g_yuan: Yuan = 1500.0
-    choice_price_coef: float = Field(-1.2, description="logit coefficient on log(price / monthly income)")
-    choice_peer_coef: float = Field(1.5, description="logit coefficient on the share of contacts with 5G")
-    choice_coverage_coef: float = Field(0.8, description="logit coefficient on living in 5G coverage")
+    price_5g_2020_yuan: Yuan = Field(3300.0, description="average 5G phone price in the first half of 2020")
+    price_5g_floor_yuan: Yuan = Field(2700.0, description="the level the average 5G phone price falls towards")
+    price_5g_convergence_per_year: NonNeg = Field(
+        0.6, le=10, description="rate (1/yr) at which the 5G price approaches its floor after mid-2020"
+    )
+    price_4g_yuan: Yuan = Field(1200.0, description="average 4G phone price")
+    choice_price_coef: float = Field(
+        -1.2, description="logit coefficient on log(net price / income), relative to the national household"
+    )
+    choice_peer_coef: float = Field(
+        1.5, description="logit coefficient on contacts' 5G share, relative to the national share"
+    )
+    choice_coverage_coef: float = Field(
+        0.8, description="logit coefficient on living under coverage, relative to national coverage"
+    )
     choice_awareness_coef: float = Field(0.8, description="logit coefficient on awareness x literacy")
-    choice_peer_ref: Share = Field(0.15, description="share of contacts with 5G at which the peer term is zero")
-    choice_coverage_ref: Share = Field(0.5, description="coverage at which the coverage term is zero")
-    choice_awareness_ref: Share = Field(0.3, description="awareness x literacy at which the awareness term is zero")
+    choice_awareness_ref: Share = Field(
+        0.3, description="awareness x literacy of the national average household (the awareness term is zero)"
+    )
+    choice_repeat_coef: float = Field(
+        1.0, description="logit bonus for 5G when the phone being replaced is 5G (owning 5G is not absorbing)"
+    )
     national_trend: bool = Field(
-        True, description="5G share of national phone supply shifts the choice (makers phase out 4G)"
+        True, description="the choice starts from the national 5G share of phones on sale (off for docking)"
     )
     pull_forward_per_share: NonNeg = Field(
-        2.0, le=50, description="replacement hazard multiplier per unit subsidy/price (pull-forward)"
+        2.0, le=50, description="replacement hazard multiplier per unit of price an offer takes off (pull-forward)"
     )
-    mobile_users_per_household: Positive = Field(3.31, le=10)
+    mobile_users_per_household: Positive = Field(
+        3.22, le=10, description="mobile subscriptions per household in January 2020"
+    )
+    users_growth_per_year: float = Field(
+        0.0285, ge=-0.2, le=0.5, description="yearly growth of mobile subscriptions (new users buy a phone)"
+    )
 
 
 class PlanParams(Strict):
-    """5G plan take-up by 5G handset owners."""
+    """5G plans, held by mobile users: take-up, lapse, price."""
 
-    monthly_hazard_covered: Share = 0.15
-    monthly_hazard_uncovered: Share = 0.04
-    premium_yuan_per_user: Yuan = 30.0
+    hazard_5g_handset_covered: Share = Field(
+        0.15, description="monthly hazard of moving to a 5G plan: 5G phone, under coverage"
+    )
+    hazard_5g_handset_uncovered: Share = Field(0.04, description="as above, outside coverage")
+    hazard_4g_handset: Share = Field(
+        0.01, description="monthly hazard of moving to a 5G plan with a 4G phone (operators' migration offers)"
+    )
+    premium_elasticity: NonNeg = Field(
+        0.5, le=5, description="take-up hazard scales with (launch premium / current premium) to this power"
+    )
+    lapse_per_month: Share = Field(0.005, description="monthly hazard of leaving a 5G plan")
+    bundle_keep_share: Share = Field(
+        0.7, description="share of users on a bundled plan (clause 6) who keep it when the contract ends"
+    )
+    premium_yuan_per_user: Yuan = Field(10.0, description="realised 5G plan premium over 4G at launch, per user")
     premium_decline_per_year: NonNeg = Field(
-        0.2, le=1, description="yearly fall of the 5G plan premium, as a share of the launch premium"
+        0.3, le=1, description="yearly fall of the 5G plan premium, as a share of the launch premium"
     )
     premium_floor_share: Share = Field(
-        0.3, description="the premium never falls below this share of the launch premium"
+        0.2, description="the premium never falls below this share of the launch premium"
     )
     arpu_4g_yuan_per_user: Yuan = 47.0
 
@@ -108,8 +120,14 @@ class SpendingParams(Strict):
     )
     income_elasticity: NonNeg = Field(0.6, le=3)
     growth_per_year: float = Field(0.06, ge=-0.5, le=1)
-    voucher_extra_spend_share: Share = Field(
-        0.3, description="share of a deadweight voucher's face value spent on extra information goods"
+    freed_money_spend_share: Share = Field(
+        0.3, description="share of money an offer frees (paying for a purchase made anyway) spent on information goods"
+    )
+    routine_goods_share: Share = Field(
+        0.15, description="share of other information spending that is goods a minimum-spend voucher can pay for"
+    )
+    topup_exponent: Positive = Field(
+        1.0, le=20, description="P(spend up to a voucher's minimum) = (face / shortfall) ** exponent"
     )
 
 
@@ -162,10 +180,19 @@ class EnterpriseParams(Strict):
     )
 
 
+class MarketParams(Strict):
+    """Uncertainty in the national market inputs (``infosim/data/market.toml``) after their data end."""
+
+    shelf_share_logit_shift: float = Field(
+        0.0, ge=-3, le=3, description="shift of the national 5G share of phones on sale, in log-odds"
+    )
+    demand_scale: Positive = Field(1.0, le=3, description="multiplier of national handset demand")
+
+
 class Parameters(Strict):
     """Uncertain model parameters (what a sensitivity analysis varies)."""
 
-    diffusion: DiffusionParams = DiffusionParams()
+    market: MarketParams = MarketParams()
     phones: PhoneParams = PhoneParams()
     plans: PlanParams = PlanParams()
     home: HomeParams = HomeParams()

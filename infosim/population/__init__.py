@@ -1,6 +1,6 @@
 """Synthetic population (households, enterprises) and social ties, built from `infosim/data`."""
 
 from infosim.population.network import small_world_contacts
-from infosim.population.synth import build_enterprises, build_households, city_table
+from infosim.population.synth import build_enterprises, build_households, build_users, city_table
 
-__all__ = ["build_enterprises", "build_households", "city_table", "small_world_contacts"]
+__all__ = ["build_enterprises", "build_households", "build_users", "city_table", "small_world_contacts"]

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infosim.agents.households.rules import stationary_phone_ages
+from infosim.agents.households.rules import cumulative_replacement_hazard, stationary_phone_ages
 from infosim.data import load_table, values
 from infosim.world.geography import CITIES
-from infosim.world.state import EnterpriseState, HouseholdState
+from infosim.world.state import EnterpriseState, HouseholdState, UserState
 
 REGIONS = ("south", "central", "north")
 BEFORE_START = -1  # first-adoption month of agents owning a product at the start
@@ -59,16 +59,13 @@ def _counts(total: int, shares: np.ndarray) -> np.ndarray:
     return counts
 
 
-def build_households(
-    n: int, rng: np.random.Generator, homogeneous: bool = False, phone_life: tuple[float, float] = (42.0, 2.5)
-) -> HouseholdState:
+def build_households(n: int, rng: np.random.Generator, homogeneous: bool = False) -> HouseholdState:
     """Draw `n` household agents standing for the province's family households.
 
     Args:
         n: number of household agents.
         rng: the population random generator.
-        homogeneous: identical households (used for docking against the analytic Bass model).
-        phone_life: (mean life in months, Weibull shape) for the initial phone ages.
+        homogeneous: identical households (used for docking against analytic models).
     """
     pop = values(load_table("population"))
     prov, dig = pop["province"], pop["digital"]
@@ -107,7 +104,7 @@ def build_households(
     state.loc_u[:] = rng.random(n, dtype=np.float32)
     state.gig_u[:] = rng.random(n, dtype=np.float32)
     state.quintile[:] = income_quintiles(income_pc)
-    _initial_stock(state, rng, dig, homogeneous, phone_life)
+    _initial_stock(state, rng, dig, homogeneous)
     return state
 
 
@@ -132,17 +129,11 @@ def income_quintiles(income: np.ndarray) -> np.ndarray:
     return quintile
 
 
-def _initial_stock(
-    state: HouseholdState, rng: np.random.Generator, dig: dict, homogeneous: bool, phone_life: tuple[float, float]
-) -> None:
-    """Phones, plans and devices owned at the start (January 2020)."""
+def _initial_stock(state: HouseholdState, rng: np.random.Generator, dig: dict, homogeneous: bool) -> None:
+    """Broadband and home devices owned at the start (January 2020); phones belong to the users."""
     n = state.n
-    state.phone_age[:] = stationary_phone_ages(n, *phone_life, rng)
     if homogeneous:
         return
-    state.phone5g[:] = rng.random(n) < dig["handset_5g_share_2020"]
-    state.phone_age[state.phone5g] = rng.integers(0, 6, int(state.phone5g.sum()))
-    state.plan5g[:] = state.phone5g & (rng.random(n) < dig["plan_5g_share_of_handsets_2020"])
     state.broadband[:] = rng.random(n) < dig["broadband_share"]
     avail = np.where(state.urban, dig["gigabit_available_urban_2020"], dig["gigabit_available_rural_2020"])
     state.gigabit[:] = (
@@ -155,13 +146,82 @@ def _initial_stock(
     state.smart_home[:] = rng.random(n) < dig["smart_home_share_2020"] * by_income
     state.tv4k[:] = rng.random(n) < dig["tv4k_share_2020"] * by_income
     for flag, first in (
-        (state.phone5g, state.m_phone5g),
-        (state.plan5g, state.m_plan5g),
         (state.gigabit, state.m_gigabit),
         (state.smart_home, state.m_smart_home),
         (state.tv4k, state.m_tv4k),
     ):
         first[flag] = BEFORE_START
+
+
+def build_users(
+    hh: HouseholdState,
+    rng: np.random.Generator,
+    users_per_household: float,
+    growth_per_year: float,
+    months: int,
+    phone_life: tuple[float, float],
+    homogeneous: bool = False,
+) -> UserState:
+    """The mobile users (subscriptions) of the households, with their phones and plans at the start.
+
+    Users per household are proportional to household size (a household of average size has
+    `users_per_household`), rounded at random so the mean is exact, at least one. Subscriptions
+    grow by `growth_per_year`: slots for the users who join during the run belong to households
+    drawn in proportion to their size and become active in the month the growth path reaches
+    them. Phone ages at the start follow the stationary age distribution of the replacement
+    process; the replacement clock is the cumulative hazard of that age and the threshold is drawn
+    beyond it (so the first replacement has exactly the right distribution).
+
+    Args:
+        hh: the households.
+        rng: the population random generator.
+        users_per_household: mean subscriptions per household at the start.
+        growth_per_year: yearly growth of subscriptions.
+        months: months the run lasts (slots are made for the users joining within them).
+        phone_life: (mean life in months, Weibull shape).
+        homogeneous: one user per household, no 5G at the start (docking tests).
+    """
+    pop = values(load_table("population"))
+    dig, persons = pop["digital"], pop["province"]["persons_per_household"]
+    size = hh.size.astype(np.float64)
+    if homogeneous:
+        first = np.ones(hh.n, dtype=np.int64)
+    else:
+        expected = size * users_per_household / persons
+        first = np.maximum(1, np.floor(expected + rng.random(hh.n))).astype(np.int64)
+    start_users = int(first.sum())
+    extra = 0
+    if growth_per_year > 0 and not homogeneous:
+        extra = round(start_users * ((1 + growth_per_year) ** (months / 12) - 1))
+    joiners = rng.choice(hh.n, size=extra, p=size / size.sum()) if extra else np.zeros(0, dtype=np.int64)
+    # month the path start * (1 + g) ** (t / 12) reaches the joiner's rank among the joiners
+    rank = (np.arange(extra) + rng.random(extra)) / max(extra, 1)
+    join_month = np.ceil(12 * np.log1p(rank * extra / max(start_users, 1)) / np.log1p(max(growth_per_year, 1e-12)))
+    household = np.concatenate([np.repeat(np.arange(hh.n), first), joiners])
+    active_from = np.concatenate([np.full(start_users, -1), np.clip(join_month, 0, months)]).astype(np.int16)
+    order = np.argsort(household, kind="stable")
+    users = UserState.empty(household.size)
+    users.household[:] = household[order]
+    users.active_from[:] = active_from[order]
+    start = users.active_from < 0
+    n_start = int(start.sum())
+    ages = stationary_phone_ages(n_start, *phone_life, rng)
+    has_5g = np.zeros(n_start, dtype=bool) if homogeneous else rng.random(n_start) < dig["handset_5g_share_2020"]
+    ages[has_5g] = rng.integers(0, 6, int(has_5g.sum()))  # 5G phones were on sale from mid-2019 only
+    users.phone_from[start] = -ages
+    users.phone5g[start] = has_5g
+    clock = cumulative_replacement_hazard(ages, *phone_life)
+    users.life_threshold[start] = clock + rng.exponential(size=n_start).astype(np.float32)
+    users.replace_at[:] = users.active_from  # new subscriptions buy a phone when they start
+    if not homogeneous:
+        on_plan = np.where(has_5g, dig["plan_5g_share_of_handsets_2020"], dig["plan_5g_share_without_handset_2020"])
+        users.plan5g[start] = rng.random(n_start) < on_plan
+    users.plan_threshold[:] = rng.exponential(size=users.n).astype(np.float32)
+    hh.phone5g[:] = np.bincount(users.household[users.phone5g], minlength=hh.n) > 0
+    hh.plan5g[:] = np.bincount(users.household[users.plan5g], minlength=hh.n) > 0
+    hh.m_phone5g[hh.phone5g] = BEFORE_START
+    hh.m_plan5g[hh.plan5g] = BEFORE_START
+    return users
 
 
 def build_enterprises(n: int, rng: np.random.Generator) -> EnterpriseState:

@@ -18,15 +18,12 @@ import numpy as np
 class HouseholdDraw(IntEnum):
     """Rows of the household draw matrix (one uniform per household per purpose)."""
 
-    REPLACE = 0
-    CHOOSE = 1
-    BASS = 2
-    PLAN = 3
-    GIGABIT = 4
-    SMART_HOME = 5
-    TV4K = 6
-    VOUCHER_CLAIM = 7
-    ORDER = 8  # first-come order for rationed offers
+    GIGABIT = 0
+    SMART_HOME = 1
+    TV4K = 2
+    VOUCHER_CLAIM = 3
+    TOPUP = 4  # whether a voucher holder spends up to the minimum
+    ORDER = 5  # first-come order for rationed offers
 
 
 class EnterpriseDraw(IntEnum):
@@ -36,9 +33,15 @@ class EnterpriseDraw(IntEnum):
     ORDER = 1
 
 
+STREAM_POPULATION = 0
 STREAM_HOUSEHOLDS = 1
 STREAM_ENTERPRISES = 2
-STREAM_POPULATION = 0
+# Keyed streams (``infosim.world.numerics.keyed_uniforms``): one number per user and event, drawn
+# only for the users an event happens to (a user's k-th phone, its k-th plan change).
+STREAM_PHONE_CHOICE = 3
+STREAM_PHONE_LIFE = 4
+STREAM_PLAN = 5
+STREAM_PLAN_BUNDLE = 6
 
 
 def month_draws(seed: int, month: int, stream: int, rows: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -62,7 +65,7 @@ class MonthDraws:
 
     The rows come from one generator in row order, so every row has the same values whether or
     not the rows after it are ever drawn; rows nobody reads in a month (e.g. the first-come order
-    when no offer is rationed) cost nothing. Index it like the matrix: ``draws[HouseholdDraw.BASS]``.
+    when no offer is rationed) cost nothing. Index it like the matrix: ``draws[HouseholdDraw.TV4K]``.
 
     Args:
         seed, month, stream, rows, n: as for :func:`month_draws`.
@@ -103,11 +106,16 @@ class MonthContext:
 
     month: int
     label: str
+    seed: int  # the run's seed (keys the per-user event draws)
     years: float  # years since the run's start
     calendar_year: int
     months_left_in_year: int
-    national_5g_share: float
+    national_5g_share: float  # 5G share of phones on sale nationally (what is on the shelf)
     price_5g: float
+    price_4g: float = 0.0
+    demand_index: float = 1.0  # national handset demand relative to its 2019-2021 mean
+    national_handset_share: float = 0.0  # national users with a 5G phone
+    national_coverage: float = 0.0  # national households under 5G coverage
     capex_factor: float = 1.0  # station capex relative to no policy (set by the build-out lever)
     power_factor: float = 1.0  # station power cost relative to no policy
     target_per_month: float = 0.0  # stations per month a policy target still asks for

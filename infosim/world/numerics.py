@@ -48,3 +48,39 @@ def rows_of_cities(city: np.ndarray, n_cities: int) -> list[slice | np.ndarray]:
         bounds = np.searchsorted(city, np.arange(n_cities + 1))
         return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
     return [np.flatnonzero(city == c) for c in range(n_cities)]
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser, in place on uint64 (a bijection that scatters nearby keys)."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def keyed_uniforms(seed: int, stream: int, ids: np.ndarray, counter: np.ndarray | int) -> np.ndarray:
+    """Uniform numbers in [0, 1) keyed by (seed, stream, id, counter), float64.
+
+    The number of a key is the same whatever else is drawn, in any run: user u's k-th phone gets
+    the same choice draw whether that purchase happens in month 30 in one scenario or month 28
+    in another (common random numbers across scenarios, evaluated only for the agents that need
+    one). Counter-based, like Random123's generators: a hash of the key (splitmix64 mixing).
+
+    Args:
+        seed: the run's seed.
+        stream: which purpose (a stream constant of ``infosim.world.context``).
+        ids: agent indices.
+        counter: a per-agent counter (e.g. purchases so far), or one number for all.
+    """
+    key = ((seed & _MASK64) * 0x9E3779B97F4A7C15 + (stream + 1) * 0xC2B2AE3D27D4EB4F) & _MASK64
+    with np.errstate(over="ignore"):
+        x = np.asarray(ids, dtype=np.uint64) * np.uint64(0xD1B54A32D192ED03)
+        x += np.asarray(counter, dtype=np.uint64) * np.uint64(0x8CB92BA72F3D8DD7)
+        x ^= np.uint64(key)
+        x = _mix64(_mix64(x) + np.uint64(key))
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))

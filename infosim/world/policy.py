@@ -53,8 +53,8 @@ class LeverOffer:
         per_agent: yuan off the whole purchase, for every agent (an array over all agents), or None.
         holders: agents with an individual offer (sorted indices).
         holder_amount: yuan off their whole purchase (float32, one per holder).
-        holder_hazard_factor: a multiplier on the holders' purchase hazard beyond the price
-            effect (float32, one per holder), or None.
+        holder_min_spend: the spending on the purchase the individual offer requires (a
+            voucher's minimum spend; float32, one per holder), or None.
         pull: non-price pull on the decision (e.g. demonstration programmes), added to the
             peer effect.
     """
@@ -64,7 +64,7 @@ class LeverOffer:
     per_agent: np.ndarray | None = None
     holders: np.ndarray = field(default_factory=lambda: NO_ROWS)
     holder_amount: np.ndarray = field(default_factory=lambda: NO_VALUES)
-    holder_hazard_factor: np.ndarray | None = None
+    holder_min_spend: np.ndarray | None = None
     pull: float = 0.0
 
 
@@ -115,18 +115,15 @@ class Offer:
             total[np.searchsorted(holders, p.holders)] += p.holder_amount
         return total
 
-    def holder_hazard_factor(self) -> np.ndarray | None:
-        """Hazard multiplier of each of :attr:`holders` beyond the price effect (None when no lever sets one)."""
-        parts = [p for p in self.parts if p.holders.size and p.holder_hazard_factor is not None]
-        if not parts:
-            return None
-        if len(parts) == 1 and parts[0].holders.size == self.holders.size:
-            return parts[0].holder_hazard_factor
+    def holder_min_spend(self) -> np.ndarray:
+        """Minimum spend each of :attr:`holders` must reach (the largest any lever asks; 0 if none)."""
         holders = self.holders
-        factor = np.ones(holders.size, dtype=np.float32)
-        for p in parts:
-            factor[np.searchsorted(holders, p.holders)] *= p.holder_hazard_factor
-        return factor
+        need = np.zeros(holders.size, dtype=np.float32)
+        for p in self.parts:
+            if p.holders.size and p.holder_min_spend is not None:
+                at = np.searchsorted(holders, p.holders)
+                need[at] = np.maximum(need[at], p.holder_min_spend)
+        return need
 
 
 @dataclass
@@ -144,25 +141,39 @@ class LeverSettlement:
     Attributes:
         refused: claimants whose claim was refused (the budget ran out): they fall back to
             their no-offer decision.
+        paid_rows, paid_yuan: claimants paid and what each received (one real agent, float32).
         bundled: agents whose paid offer requires a bundled service (clause 6: a 5G plan with a
-            subsidised 5G phone).
+            subsidised 5G phone), held for `bundle_months`.
         freed_rows, freed_yuan: money paid for purchases the agents made anyway (they may spend
             part of it on other things).
     """
 
     refused: np.ndarray = field(default_factory=lambda: NO_ROWS)
+    paid_rows: np.ndarray = field(default_factory=lambda: NO_ROWS)
+    paid_yuan: np.ndarray = field(default_factory=lambda: NO_VALUES)
     bundled: np.ndarray = field(default_factory=lambda: NO_ROWS)
+    bundle_months: int = 0
     freed_rows: np.ndarray = field(default_factory=lambda: NO_ROWS)
     freed_yuan: np.ndarray = field(default_factory=lambda: NO_VALUES)
 
 
 @dataclass
 class Settlement:
-    """The outcome of settling every lever's claims on one purchase."""
+    """The outcome of settling every lever's claims on one purchase.
+
+    Attributes:
+        final: who buys, after refused claimants fell back to their decision without the offer.
+        refused: claimants refused, lever by lever.
+        paid: (lever, agents paid, yuan each) lever by lever.
+        bundled: (agents, contract months) of bundled services.
+        freed: (lever, agents, yuan) of money paid for purchases made anyway.
+    """
 
     final: np.ndarray
-    bundled: list[np.ndarray] = field(default_factory=list)
-    freed: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    refused: list[np.ndarray] = field(default_factory=list)
+    paid: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)
+    bundled: list[tuple[np.ndarray, int]] = field(default_factory=list)
+    freed: list[tuple[str, np.ndarray, np.ndarray]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

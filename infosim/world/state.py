@@ -8,6 +8,7 @@ write them. Money received from the levers is not state of the agents: the ledge
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import ClassVar
 
 import numpy as np
 
@@ -38,9 +39,8 @@ class HouseholdState:
     awareness: np.ndarray
     loc_u: np.ndarray  # location quantile: covered by 5G when below the area's coverage
     gig_u: np.ndarray  # location quantile for gigabit availability
-    phone5g: np.ndarray
-    phone_age: np.ndarray
-    plan5g: np.ndarray
+    phone5g: np.ndarray  # some user of the household has a 5G phone (derived from the users)
+    plan5g: np.ndarray  # some user of the household is on a 5G plan (derived from the users)
     broadband: np.ndarray
     gigabit: np.ndarray
     smart_home: np.ndarray
@@ -67,7 +67,6 @@ class HouseholdState:
             "loc_u": np.float32,
             "gig_u": np.float32,
             "phone5g": np.bool_,
-            "phone_age": np.int16,
             "plan5g": np.bool_,
             "broadband": np.bool_,
             "gigabit": np.bool_,
@@ -87,6 +86,84 @@ class HouseholdState:
     def n(self) -> int:
         """Number of household agents."""
         return int(self.city.size)
+
+    def nbytes(self) -> int:
+        """Memory held by the state arrays, bytes."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+@dataclass
+class UserState:
+    """State of the mobile users (subscriptions), row u = user slot u, sorted by household.
+
+    People, not households, hold phones and plans: each user replaces its phone on its own
+    schedule and takes or drops a 5G plan. Slots for subscriptions that start during the run
+    (mobile users grow) exist from the start with the month they become active.
+
+    Attributes:
+        household: the household of each user.
+        active_from: first month the subscription is active (-1: active at the start).
+        phone5g: the user's phone is a 5G phone.
+        phone_from: the month the phone was bought relative to the run (-age for phones owned
+            at the start; m + 1 for a phone bought in month m).
+        purchases: phones bought during the run (keys the user's own random numbers).
+        life_threshold: the exponential threshold the phone's replacement clock (its cumulative
+            replacement hazard) must cross (an exact representation of the monthly hazard that
+            lets offers pull a purchase forward on the same draw).
+        replace_at: the month the clock crosses it without offers (the month a subscription
+            starts, for users not yet active).
+        plan5g: on a 5G plan.
+        plan_until: last month of a bundled plan contract (-1: none).
+        plan_switches: plan changes during the run (keys the user's own random numbers).
+        plan_threshold: what the plan clock must still accumulate, from `plan_since`, before the
+            next plan change.
+        plan_case, plan_since, plan_next: the user's plan situation (``agents/households/plans.py``),
+            the month it began, and the month of the next change.
+    """
+
+    household: np.ndarray
+    active_from: np.ndarray
+    phone5g: np.ndarray
+    phone_from: np.ndarray
+    purchases: np.ndarray
+    life_threshold: np.ndarray
+    replace_at: np.ndarray
+    plan5g: np.ndarray
+    plan_until: np.ndarray
+    plan_switches: np.ndarray
+    plan_threshold: np.ndarray
+    plan_case: np.ndarray
+    plan_since: np.ndarray
+    plan_next: np.ndarray
+
+    DTYPES: ClassVar[dict[str, type]] = {
+        "household": np.int32,
+        "active_from": np.int16,
+        "phone5g": np.bool_,
+        "phone_from": np.int16,
+        "purchases": np.uint16,
+        "life_threshold": np.float32,
+        "replace_at": np.int16,
+        "plan5g": np.bool_,
+        "plan_until": np.int16,
+        "plan_switches": np.uint16,
+        "plan_threshold": np.float32,
+        "plan_case": np.uint8,
+        "plan_since": np.int16,
+        "plan_next": np.int16,
+    }
+
+    @classmethod
+    def empty(cls, n: int) -> UserState:
+        """All-zero state for `n` user slots (no bundled plan)."""
+        arrays = {name: np.zeros(n, dtype=dtype) for name, dtype in cls.DTYPES.items()}
+        arrays["plan_until"][:] = -1
+        return cls(**arrays)
+
+    @property
+    def n(self) -> int:
+        """Number of user slots."""
+        return int(self.household.size)
 
     def nbytes(self) -> int:
         """Memory held by the state arrays, bytes."""

@@ -34,8 +34,8 @@ def test_group_effects_add_up_to_the_total_row(cmp: Comparison) -> None:
 @pytest.mark.parametrize(
     ("dimension", "metric", "series"),
     [
-        ("income_quintile", "persons_5g_handset", "users_5g_handset"),
-        ("city", "persons_5g_network", "users_5g_network"),
+        ("income_quintile", "users_5g_handset", "users_5g_handset"),
+        ("city", "users_5g_network", "users_5g_network"),
         ("elderly", "households_gigabit", "share_gigabit_households"),
         ("urban_rural", "info_consumption_yuan", "info_consumption_households_yuan"),
         ("size_class", "firms_core_cloud", "firms_core_cloud"),

@@ -19,9 +19,8 @@ from .conftest import HOUSEHOLDS, MONTHS
 pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, skipped by -m "not slow"
 
 # A terminal subsidy that cannot change any decision: no pull-forward, price plays no part in the
-# 4G/5G choice or the Bass channel, phones only. Every phone it pays for is bought anyway.
-NEUTRAL = ["parameters.phones.pull_forward_per_share=0", "parameters.phones.choice_price_coef=0",
-           "parameters.diffusion.price_effect=false"]
+# 4G/5G choice, phones only. Every phone it pays for is bought anyway.
+NEUTRAL = ["parameters.phones.pull_forward_per_share=0", "parameters.phones.choice_price_coef=0"]
 
 
 def _agents(rows: list[tuple[str, int, int]]) -> pd.DataFrame:

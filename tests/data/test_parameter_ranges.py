@@ -39,7 +39,7 @@ def test_every_range_names_a_parameter() -> None:
 
 
 def test_from_unit_maps_the_ends_and_the_middle() -> None:
-    r = parameter_ranges()["parameters.diffusion.bass_q"]
+    r = parameter_ranges()["parameters.spending.topup_exponent"]
     assert r.from_unit(0.0) == pytest.approx(r.low)
     assert r.from_unit(1.0) == pytest.approx(r.high)
     assert r.from_unit(0.5) == pytest.approx((r.low * r.high) ** 0.5)  # log scale: geometric middle

@@ -10,7 +10,7 @@ from infosim.experiments.params import ParamSpec
 from infosim.experiments.spec import spec_from_dict
 
 LIFE = "parameters.phones.life_months"
-BASS_Q = "parameters.diffusion.bass_q"
+BASS_Q = "parameters.phones.choice_peer_coef"
 PRICE = "parameters.phones.choice_price_coef"
 CLAIM = "levers.vouchers.claim_share"
 BUDGET = "levers.vouchers.budget_yuan"

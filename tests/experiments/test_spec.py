@@ -150,9 +150,9 @@ def test_design_point_outside_what_the_scenario_allows(tmp_path: Path) -> None:
 
 def test_set_overrides_join_constants_and_conflicts_are_caught(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    exp = Experiment.from_toml(path, overrides=["parameters.diffusion.bass_p=0.002"])
-    assert exp.spec.constants == {"parameters.diffusion.bass_p": 0.002}
-    assert exp.base_scenarios["baseline"].parameters.diffusion.bass_p == 0.002
+    exp = Experiment.from_toml(path, overrides=["parameters.plans.hazard_4g_handset=0.002"])
+    assert exp.spec.constants == {"parameters.plans.hazard_4g_handset": 0.002}
+    assert exp.base_scenarios["baseline"].parameters.plans.hazard_4g_handset == 0.002
     with pytest.raises(SpecError, match="both a constant and varied"):
         Experiment.from_toml(path, overrides=["levers.vouchers.claim_share=0.5"])
     with pytest.raises(SpecError, match=r"expected key\.path=value"):

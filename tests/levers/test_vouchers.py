@@ -19,7 +19,7 @@ def vouchers(budget: float, claim_share: float = 1.0) -> tuple[InfoConsumptionMo
     scenario = load_scenario(
         "vouchers_only",
         [f"levers.vouchers.budget_yuan={budget}", f"levers.vouchers.claim_share={claim_share}",
-         f"levers.vouchers.waves={WAVE}"],
+         f"levers.vouchers.waves={WAVE}", 'levers.vouchers.products=["phone5g", "smart_home", "tv4k", "goods"]'],
     )
     model = InfoConsumptionModel(scenario, seed=3, households=N, months=8)
     return model, model.government.levers["vouchers"]
@@ -46,9 +46,10 @@ def test_minimum_spend_decides_which_purchases_can_use_a_voucher() -> None:
     dear = lever.offer(model.ctx, Purchase("household", "tv4k", 3500.0))
     assert cheap is None  # 400 < minimum spend of 500
     assert dear.holders.size == N and np.all(dear.holder_amount == 100.0)
-    units = np.where(np.arange(N) % 2 == 0, 1.0, 3.0).astype(np.float32)
-    phones = lever.offer(model.ctx, Purchase("household", "phone5g", 200.0, units=units))  # 1 or 3 phones
-    assert phones.holders.tolist() == np.flatnonzero(units == 3.0).tolist()  # only 3 x 200 >= 500
+    assert lever.offer(model.ctx, Purchase("household", "phone5g", 200.0)) is None  # one phone < 500
+    assert lever.offer(model.ctx, Purchase("household", "phone5g", 600.0)).holders.size == N
+    goods = lever.offer(model.ctx, Purchase("household", "goods", np.full(N, 80.0)))
+    assert goods.holders.size == N and np.all(goods.holder_min_spend == 500.0)  # the shortfall is the households' call
 
 
 def test_redemption_pays_the_face_value_and_lapses_release_the_commitment() -> None:

@@ -1,5 +1,5 @@
-"""Docking against the analytic Bass model (issue 2): with levers off, homogeneous households,
-fully mixed influence and no price or coverage limits, the 5G share follows
+"""Docking against the analytic Bass model: with levers off, homogeneous households and fully
+mixed influence, the share of households with a smart-home device follows
 F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})."""
 
 import numpy as np
@@ -11,10 +11,6 @@ from infosim.scenario import load_scenario
 DOCKING = [
     "parameters.households.homogeneous=true",
     "parameters.network.mode='full_mixing'",
-    "parameters.phones.replacement=false",
-    "parameters.diffusion.price_effect=false",
-    "parameters.diffusion.coverage_effect=false",
-    "parameters.diffusion.awareness_effect=false",
 ]
 
 
@@ -30,10 +26,10 @@ def bass_share(t: np.ndarray, p: float, q: float) -> np.ndarray:
     ids=["sultan-meta-annual-means", "fast-monthly", "mobile-phones-vdb-x4p"],
 )
 @pytest.mark.slow
-def test_5g_share_follows_analytic_bass(p: float, q: float) -> None:
-    sets = [*DOCKING, f"parameters.diffusion.bass_p={p}", f"parameters.diffusion.bass_q={q}"]
+def test_smart_home_share_follows_analytic_bass(p: float, q: float) -> None:
+    sets = [*DOCKING, f"parameters.home.smart_home_p={p}", f"parameters.home.smart_home_q={q}"]
     result = run_scenario(load_scenario("baseline", sets), seed=11, households=100_000, months=72)
-    simulated = result.timeseries["share_5g_handset_households"].to_numpy()
+    simulated = result.timeseries["share_smart_home_households"].to_numpy()
     analytic = bass_share(np.arange(1, 73), p, q)
     assert simulated[0] > 0  # something happened
     assert np.max(np.abs(simulated - analytic)) < 0.02

@@ -58,15 +58,11 @@ def adopt_device(
         face = offer.holder_amount()
         net = np.maximum(price - subsidy - face, 1.0)
         hz = product_hazard(p0, q, hh.peer_share(product, holders), price, net, el)
-        hz = hz * hh.sqrt_income_rel[holders]
-        factor = offer.holder_hazard_factor()
-        if factor is not None:
-            hz = hz * factor
-        buy_a[holders] = ~owned[holders] & (u[holders] < hz)
+        buy_a[holders] = ~owned[holders] & (u[holders] < hz * hh.sqrt_income_rel[holders])
     final = buy_a
     if offered:
         settlement = policy.settle(ctx, purchase, offer, Decision(buy_b, buy_a))
-        hh.accept(settlement, ctx.month)
+        hh.accept(settlement, ctx.month, induced=(buy_a & ~buy_b) * float(price))
         final = settlement.final
     owned |= final
     bought = np.flatnonzero(final)
@@ -85,17 +81,20 @@ def adopt_gigabit(hh: Households, ctx: MonthContext, policy: Policy) -> None:
         np.logical_and(candidates, u[b] < hh.gigabit_hazard[b], out=buy_b[b])
     purchase = Purchase("household", "gigabit", annual)
     offer = policy.offer(ctx, purchase)
-    holders = offer.holders
     buy_a = buy_b
-    if holders.size:  # the take-up hazard has no price term: only individual pulls change it
+    if offer.any:  # an offer on the first year's fee lowers its net price (hazard elasticity to it)
         buy_a = buy_b.copy()
-        factor = offer.holder_hazard_factor()
-        hazard = hh.gigabit_hazard[holders] if factor is None else hh.gigabit_hazard[holders] * factor
-        candidates = s.broadband[holders] & ~s.gigabit[holders] & hh.gigabit_available[holders]
-        buy_a[holders] = candidates & (u[holders] < hazard)
-    if offer.any:
+        holders = offer.holders
+        off = np.full(s.n, offer.per_unit, dtype=np.float64)
+        if holders.size:
+            off[holders] += offer.holder_amount()
+        ratio = np.maximum(annual - off, 1.0) / annual
+        hazard = 1.0 - (1.0 - hh.gigabit_hazard) ** (ratio ** hp.price_elasticity)
+        candidates = s.broadband & ~s.gigabit & hh.gigabit_available
+        buy_a = candidates & (u < hazard)
         settlement = policy.settle(ctx, purchase, offer, Decision(buy_b, buy_a))
-        hh.accept(settlement, ctx.month)
+        first_year = 12.0 * (hp.broadband_gigabit_yuan - hp.broadband_basic_yuan)
+        hh.accept(settlement, ctx.month, induced=(buy_a & ~buy_b) * first_year)
         buy_a = settlement.final
     s.gigabit |= buy_a
     s.m_gigabit[buy_a] = ctx.month

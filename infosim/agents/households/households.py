@@ -11,27 +11,19 @@ rules.
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
-from infosim.agents.households import home_products, phones, spending
-from infosim.data import load_table, values
+from infosim.agents.households import home_products, phones, plans, spending
 from infosim.parameters import Parameters
 from infosim.world.context import MonthContext
 from infosim.world.geography import area_index
+from infosim.world.market import MarketPath
 from infosim.world.numerics import blocks, city_blocks, float32_at_least, rows_of_cities
 from infosim.world.policy import Policy, ProgrammeEffects, Settlement
-from infosim.world.state import HouseholdState
+from infosim.world.state import NEVER, HouseholdState, UserState
 from infosim.world.ties import LatticeTies
 
 PEER_FLAGS = ("phone5g", "smart_home", "tv4k")  # products whose ownership contacts notice
-
-
-@cache
-def persons_per_household() -> float:
-    """Mean persons per household in the province (census), the scale of mobile users per person."""
-    return float(values(load_table("population"))["province"]["persons_per_household"])
 
 
 class Households:
@@ -39,35 +31,58 @@ class Households:
 
     Args:
         state: the households' state arrays.
+        users: their mobile users (sorted by household).
         contacts: ``(n, degree)`` contact indices (ignored with full mixing); kept as lattice ties.
         params: the scenario's uncertain parameters.
         weight: real households each agent stands for.
+        market: the run's national market path (demand, premium, national income).
 
     Attributes:
         area: area index (city * 2 + urban) of each household.
-        users: mobile users in each household (float32).
+        users: the mobile users (subscriptions): their phones and plans (``UserState``).
+        active_users: subscriptions active this month in each household (float32).
         covered, gigabit_available: where 5G coverage and gigabit reach, this month.
         peer_count: per product flag, how many of each household's contacts own it (uint8);
             ``peer_share_table[flag][count]`` is the share the behaviours use (under full mixing
             every count is 0 and the table holds the population share).
         month_spend: this month's information spending of one real household per agent.
-        device_spend, voucher_extra: this month's device purchases and the extra spending of
+        device_spend, freed_spend: this month's device purchases and the extra spending of
             money that offers freed (paid for purchases made anyway), added by :meth:`spend`.
+        induced: spending each lever induced this month (province total, yuan): purchases made
+            with its payment that would not have been made without the offers, top-ups to a
+            voucher's minimum, and freed money spent.
     """
 
-    def __init__(self, state: HouseholdState, contacts: np.ndarray, params: Parameters, weight: float) -> None:
+    def __init__(
+        self,
+        state: HouseholdState,
+        users: UserState,
+        contacts: np.ndarray,
+        params: Parameters,
+        weight: float,
+        market: MarketPath,
+    ) -> None:
         self.state = state
+        self.users = users
+        self.clocks = phones.replacement_clocks(params.phones, market.demand_index)
+        self.plan_clocks = plans.PlanClocks(params.plans, market.plan_premium)
+        started = users.active_from < 0
+        users.replace_at[started] = self.clocks.replacement_month(
+            users.phone_from[started], users.life_threshold[started]
+        )
         self.ties = LatticeTies(contacts) if contacts.shape[1] and params.network.mode == "small_world" else None
         self.params = params
         self.weight = weight
         self.area = area_index(state.city, state.urban)
-        self.persons_per_household = persons_per_household()
-        users = params.phones.mobile_users_per_household * state.size / self.persons_per_household
-        self.users = users.astype(np.float32)
-        self.income_per_user = (state.income_pc * state.size / 12.0 / users).astype(np.float32)
-        self.ref_income_per_user = float(np.mean(self.income_per_user))
+        home = users.household
+        self.active_users = np.bincount(home[users.active_from < 0], minlength=state.n).astype(np.float32)
+        self.mean_active_users = float(self.active_users.mean()) if state.n else 1.0
+        self.count_5g = np.bincount(home[users.phone5g], minlength=state.n).astype(np.int16)
+        self.count_plan = np.bincount(home[users.plan5g], minlength=state.n).astype(np.int16)
+        self.count_both = np.bincount(home[users.phone5g & users.plan5g], minlength=state.n).astype(np.int16)
         self.income_rel = (state.income_pc / np.mean(state.income_pc)).astype(np.float32)
-        del users
+        # log(national income / household income): the price term's gap to the national household
+        self.log_income_gap = np.log(market.income_ratio / self.income_rel).astype(np.float32)
         self.sqrt_income_rel = np.sqrt(self.income_rel)
         sp = params.spending
         self.other_spend_base = sp.other_yuan_per_household * self.income_rel**sp.income_elasticity
@@ -80,14 +95,21 @@ class Households:
         self.peer_share_table: dict[str, np.ndarray] = dict.fromkeys(PEER_FLAGS, np.zeros(1, dtype=np.float32))
         self.month_spend = np.zeros(state.n, dtype=np.float32)
         self.device_spend = np.zeros(state.n, dtype=np.float32)
-        self.voucher_extra = np.zeros(state.n, dtype=np.float32)
+        self.freed_spend = np.zeros(state.n, dtype=np.float32)
+        self.induced: dict[str, float] = {}  # this month's spending each lever induced (province, yuan)
+        self.phones_sold = (0.0, 0.0)  # this month's phones bought by the agents: all, 5G
         self._rows_of_city: list[slice | np.ndarray] | None = None
+        self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
+        plans.start(self)
 
     # ------------------------------------------------------------------ what households see
-    def observe(self, coverage_by_area: np.ndarray, gigabit_by_area: np.ndarray) -> None:
-        """Update who lives under 5G coverage and where gigabit can be ordered."""
+    def observe(self, coverage_by_area: np.ndarray, gigabit_by_area: np.ndarray, month: int = 0) -> None:
+        """Update who lives under 5G coverage and where gigabit can be ordered (newly covered
+        households' users see their plan situation change)."""
         s = self.state
+        before = self.covered.copy()
         self.covered = self._below_area_threshold(s.loc_u, coverage_by_area, self.covered)
+        plans.resituate(self, self.users_of(np.flatnonzero(self.covered != before)), month)
         self.gigabit_available = self._below_area_threshold(s.gig_u, gigabit_by_area, self.gigabit_available)
 
     def look_at_peers(self) -> None:
@@ -144,37 +166,105 @@ class Households:
 
     # ------------------------------------------------------------------ the staged behaviours
     def replace_phones(self, ctx: MonthContext, policy: Policy) -> None:
-        """Replace ageing phones, choose 4G or 5G, upgrade early to 5G (``phones.py``)."""
+        """Users replace worn-out phones and choose 4G or 5G; offers pull purchases forward (``phones.py``)."""
         phones.replace_phones(self, ctx, policy)
 
     def take_up_plans(self, ctx: MonthContext) -> None:
-        """5G handset owners move to a 5G plan (``phones.py``)."""
-        phones.take_up_plans(self, ctx)
+        """Users move to 5G plans or leave them (``plans.py``)."""
+        plans.take_up_plans(self, ctx)
 
     def adopt_home_products(self, ctx: MonthContext, policy: Policy) -> None:
         """Gigabit broadband, smart-home devices and 4K TVs (``home_products.py``)."""
         home_products.adopt_gigabit(self, ctx, policy)
         home_products.adopt_devices(self, ctx, policy)
 
-    def use_service_offers(self, ctx: MonthContext, policy: Policy) -> None:
-        """Offers usable on the month's services (e.g. vouchers without a minimum spend) (``spending.py``)."""
-        spending.use_service_offers(self, ctx, policy)
+    def shop(self, ctx: MonthContext, policy: Policy) -> None:
+        """Routine information goods and services, with the offers usable on them (``spending.py``)."""
+        spending.shop(self, ctx, policy)
 
     def spend(self, ctx: MonthContext) -> np.ndarray:
         """This month's information spending (``spending.py``)."""
         return spending.spend(self, ctx)
 
     # ------------------------------------------------------------------ helpers
-    def accept(self, settlement: Settlement, month: int) -> None:
-        """Take on what settled offers come with: bundled 5G plans; spend part of freed money."""
-        s = self.state
-        for rows in settlement.bundled:  # a subsidised 5G phone comes with a 5G plan (clause 6)
-            new_plan = rows[~s.plan5g[rows]]
-            s.plan5g[new_plan] = True
-            s.m_plan5g[new_plan] = month
-        share = np.float32(self.params.spending.voucher_extra_spend_share)
-        for rows, yuan in settlement.freed:
-            self.voucher_extra[rows] += share * yuan
+    def start_month(self, month: int) -> None:
+        """Count the month's new subscriptions and clear last month's per-lever tallies."""
+        joining = np.flatnonzero(self.users.active_from == month)
+        if joining.size:
+            np.add.at(self.active_users, self.users.household[joining], 1.0)
+            self.mean_active_users = float(self.active_users.mean())
+        self.induced = {}
+        self.phones_sold = (0.0, 0.0)
+
+    def users_of(self, households: np.ndarray) -> np.ndarray:
+        """The user slots of `households` (users are sorted by household)."""
+        first, last = self.first_user[households], self.first_user[households + 1]
+        counts = last - first
+        if counts.sum() == 0:
+            return np.zeros(0, dtype=np.intp)
+        offsets = np.repeat(first - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        return np.arange(counts.sum()) + offsets
+
+    def set_phones(self, rows: np.ndarray, is_5g: np.ndarray, month: int) -> None:
+        """Users `rows` now hold a 5G phone where `is_5g` (a 4G one elsewhere); households follow."""
+        u, s = self.users, self.state
+        home = u.household[rows]
+        old, plan = u.phone5g[rows], u.plan5g[rows]
+        np.add.at(self.count_5g, home, is_5g.astype(np.int16) - old)
+        np.add.at(self.count_both, home, (is_5g & plan).astype(np.int16) - (old & plan).astype(np.int16))
+        u.phone5g[rows] = is_5g
+        self._follow(s.phone5g, s.m_phone5g, self.count_5g, home, month)
+
+    def set_plans(self, rows: np.ndarray, on_plan: np.ndarray | bool, month: int) -> None:
+        """Users `rows` are now on a 5G plan where `on_plan`; households follow."""
+        u, s = self.users, self.state
+        on_plan = np.broadcast_to(on_plan, rows.shape)
+        home = u.household[rows]
+        old, phone = u.plan5g[rows], u.phone5g[rows]
+        np.add.at(self.count_plan, home, on_plan.astype(np.int16) - old)
+        np.add.at(self.count_both, home, (on_plan & phone).astype(np.int16) - (old & phone).astype(np.int16))
+        u.plan5g[rows] = on_plan
+        self._follow(s.plan5g, s.m_plan5g, self.count_plan, home, month)
+
+    @staticmethod
+    def _follow(flag: np.ndarray, first: np.ndarray, count: np.ndarray, home: np.ndarray, month: int) -> None:
+        """A household has the product when one of its users has; the month it first had it."""
+        flag[home] = count[home] > 0
+        new = home[flag[home] & (first[home] == NEVER)]
+        first[new] = month
+
+    def national_peer_share(self, ctx: MonthContext) -> float:
+        """Share of a national household's contacts with a 5G phone (households with any of their
+        users on 5G, users taken as independent at the national handset share)."""
+        return 1.0 - (1.0 - ctx.national_handset_share) ** self.mean_active_users
+
+    def accept(self, settlement: Settlement, month: int, induced: np.ndarray | None = None) -> None:
+        """Spend part of the money offers freed; credit to each paying lever the spending it induced.
+
+        Args:
+            settlement: the settled purchase.
+            month: the month.
+            induced: per household, the value of the purchase with the offers minus without them
+                (households whose claim was refused fall back and induce nothing).
+        """
+        share = np.float32(self.params.spending.freed_money_spend_share)
+        for lever, rows, yuan in settlement.freed:
+            extra = share * yuan
+            self.freed_spend[rows] += extra
+            self._credit(lever, float(extra.sum(dtype=np.float64)))
+        if induced is None or not settlement.paid:
+            return
+        induced = induced.copy()
+        for rows in settlement.refused:
+            induced[rows] = 0.0
+        total_paid = np.zeros(self.state.n)
+        for _, rows, yuan in settlement.paid:
+            total_paid[rows] += yuan
+        for lever, rows, yuan in settlement.paid:  # shared by the levers paying a purchase, by money
+            self._credit(lever, float(np.sum(induced[rows] * yuan / total_paid[rows])))
+
+    def _credit(self, lever: str, yuan_per_agent_sum: float) -> None:
+        self.induced[lever] = self.induced.get(lever, 0.0) + yuan_per_agent_sum * self.weight
 
     def _below_area_threshold(self, quantile: np.ndarray, by_area: np.ndarray, out: np.ndarray) -> np.ndarray:
         """quantile < by_area[area], compared in float32 (exactly as in float64) city block by city block."""

@@ -1,192 +1,164 @@
-"""Phones and plans: households replace ageing phones, choose 4G or 5G, upgrade early to 5G, and
-move to 5G plans.
+"""Phones, held by mobile users: each user replaces its phone on its own schedule and chooses 4G
+or 5G from what is on the shelf (plans: ``plans.py``).
 
-A 5G owner whose phone is replaced (hazard h0) buys 5G again; a 4G owner whose phone is replaced
-chooses 5G by the logit; a 4G owner whose phone is not replaced upgrades early through the Bass
-channel, or (with an offer) is pulled forward when its draw falls between h0 and the boosted
-hazard h1. Only the households a rule can reach are evaluated: choosers (replacing a 4G phone)
-and would-be upgraders (4G owners whose Bass draw is below the largest probability their peer
-share allows).
+Replacement: a phone's replacement clock adds the month's integrated Weibull hazard of its age,
+scaled by national handset demand, and the phone is replaced when the clock crosses the user's
+exponential threshold (exactly the discrete monthly hazard; the month it will cross is found
+when the phone is bought, ``clocks.py``). New subscriptions buy a phone in the month they start.
+An offer on 5G phones (a subsidy, a voucher) is a price cut: it raises the user's hazard this
+month to h1 = min(1, h0 (1 + k x offer / price)) and so pulls purchases forward on the same
+threshold — a user pulled forward buys only if it then chooses 5G.
+
+Choice: a logit around the national 5G share of phones on sale (``rules.choose_5g_probability``),
+on the user's own draw for its k-th phone. Decisions are taken without and with the month's
+offers on the same draws; the household's purchase is what the government settles, and users of
+households whose claim is refused keep their decision without the offer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infosim.agents.households.rules import (
-    bass_upgrade_bound,
-    bass_upgrade_probability,
-    choose_5g_probability,
-    price_term,
-    weibull_replacement_hazard,
-)
-from infosim.world.context import HouseholdDraw as D
-from infosim.world.context import MonthContext
-from infosim.world.numerics import NO_VALUES, blocks, float32_at_least, joined
-from infosim.world.policy import Decision, Policy, Purchase
+from infosim.agents.households import plans
+from infosim.agents.households.clocks import ReplacementClocks
+from infosim.agents.households.rules import choose_5g_probability, clock_increments_table, replacement_hazard_table
+from infosim.parameters import PhoneParams
+from infosim.world.context import STREAM_PHONE_CHOICE, STREAM_PHONE_LIFE, MonthContext
+from infosim.world.numerics import NO_ROWS, keyed_uniforms
+from infosim.world.policy import Decision, Offer, Policy, Purchase
 
 if TYPE_CHECKING:
     from infosim.agents.households.households import Households
 
 MAX_PHONE_AGE = 600  # months; ages stop counting here (the hazard table is flat beyond)
-PerPhone = Callable[[np.ndarray], np.ndarray | float]
+
+
+def replacement_clocks(p: PhoneParams, demand: np.ndarray) -> ReplacementClocks:
+    """The replacement clocks of a run: the phones' Weibull wear scaled by national demand."""
+    increments = clock_increments_table(p.life_months, p.life_shape)
+    if not p.replacement:
+        increments = np.zeros_like(increments)
+    return ReplacementClocks(increments, demand, MAX_PHONE_AGE)
 
 
 def replace_phones(hh: Households, ctx: MonthContext, policy: Policy) -> None:
-    """Replace ageing phones, choose 4G or 5G, upgrade early to 5G; offers lower the price."""
-    s, p = hh.state, hh.params.phones
-    u = ctx.hh_draws
-    owner = s.phone5g
-    natural, idle, choosers, upgraders = phone_candidates(hh, u)
-    purchase = Purchase("household", "phone5g", ctx.price_5g, units=hh.users)
+    """Replace worn-out phones and buy phones for new subscriptions; offers pull purchases forward."""
+    u, m = hh.users, ctx.month
+    natural = u.replace_at == m  # worn out this month, or a subscription starting this month
+    purchase = Purchase("household", "phone5g", ctx.price_5g)
     offer = policy.offer(ctx, purchase)
-    subsidy, holders = offer.per_unit, offer.holders
-    face = offer.holder_amount() if holders.size else NO_VALUES
-    buy_b = natural & owner
-    _buy_5g(hh, ctx, buy_b, choosers, upgraders, _offer_per_phone(hh, 0.0, None, None))
+    buy5_b = _chooses_5g(hh, ctx, natural, 0.0)
     if offer.any:
-        offer_per_phone = _offer_per_phone(hh, subsidy, holders, face)
-        boosted = _boosted_hazard(hh, ctx, offer_per_phone, subsidy, holders)
-        buy_a = natural & owner
-        for b in blocks(s.n):  # pulled forward: draw between h0 and h1 (h1 of offer holders below)
-            buy_a[b] |= idle[b] & (u[D.REPLACE][b] < boosted(b))
-        if holders.size:
-            buy_a[holders] |= idle[holders] & (u[D.REPLACE][holders] < boosted(holders))
-        _buy_5g(hh, ctx, buy_a, choosers, upgraders, offer_per_phone, boosted)
-        settlement = policy.settle(ctx, purchase, offer, Decision(buy_b, buy_a))
-        hh.accept(settlement, ctx.month)
-        final = settlement.final
+        discount = _discount_per_phone(hh, offer)
+        pulled = _pulled_forward(hh, ctx, natural, discount)
+        candidates = natural | pulled
+        buy5_a = _chooses_5g(hh, ctx, candidates, discount)
+        buy_a = natural | (pulled & buy5_a)
+        refused = _settle(hh, ctx, policy, offer, natural, buy5_b, buy_a, buy5_a)
+        if refused.size:
+            back = np.isin(u.household, refused)
+            buy_a = np.where(back, natural, buy_a)
+            buy5_a = np.where(back, buy5_b, buy5_a)
+        bought, bought_5g = buy_a, buy5_a & buy_a
     else:
-        final = buy_b
-    price_5g, price_4g = np.float32(ctx.price_5g), np.float32(p.price_4g_yuan)
-    for b in blocks(s.n):
-        bought_5g, replaced, owned = final[b], natural[b], s.phone5g[b]
-        s.m_phone5g[b][bought_5g & ~owned] = ctx.month
-        owned |= bought_5g
-        age = s.phone_age[b]
-        age += 1
-        np.minimum(age, MAX_PHONE_AGE, out=age)
-        np.copyto(age, 0, where=bought_5g | replaced)
-        users, device = hh.users[b], hh.device_spend[b]
-        bought_4g = replaced & ~bought_5g
-        for rows, price in ((np.flatnonzero(bought_5g), price_5g), (np.flatnonzero(bought_4g), price_4g)):
-            device[rows] += users[rows] * price
+        bought, bought_5g = natural, buy5_b
+    _take_phones(hh, ctx, bought, bought_5g)
 
 
-def phone_candidates(hh: Households, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Who replaces a phone this month and whom the 5G rules can reach.
-
-    Returns:
-        natural: the phone is replaced (draw below the replacement hazard h0);
-        idle: a 4G owner whose phone is not replaced;
-        choosers: rows of 4G owners replacing their phone (they choose 4G or 5G);
-        upgraders: rows of idle 4G owners whose Bass draw is below the largest upgrade
-            probability their peer share allows (all others cannot upgrade early).
-    """
-    s, d = hh.state, hh.params.diffusion
-    bound = float32_at_least(bass_upgrade_bound(d, hh.peer_share_table["phone5g"]))
-    most = bound.max()
-    count = hh.peer_count["phone5g"]
-    natural = np.empty(s.n, dtype=bool)
-    idle = np.empty(s.n, dtype=bool)
-    choosers, upgraders = [], []
-    for b in blocks(s.n):
-        np.less(u[D.REPLACE][b], replacement_hazard(hh, s.phone_age[b]), out=natural[b])
-        owner = s.phone5g[b]
-        np.logical_not(natural[b] | owner, out=idle[b])
-        choosers.append(b.start + np.flatnonzero(natural[b] & ~owner))
-        u_bass = u[D.BASS][b]
-        rows = np.flatnonzero(idle[b] & (u_bass < most))
-        upgraders.append(b.start + rows[u_bass[rows] < np.take(bound, count[b][rows])])
-    return natural, idle, joined(choosers), joined(upgraders)
+def _pulled_forward(hh: Households, ctx: MonthContext, natural: np.ndarray, discount: np.ndarray | float) -> np.ndarray:
+    """Active users not replacing this month whose clock crosses its threshold with the offer's
+    hazard h1 = min(1, h0 (1 + k x discount / price)) instead of h0: pulled forward."""
+    u, m, p = hh.users, ctx.month, hh.params.phones
+    idle = np.flatnonzero((u.active_from <= m) & ~natural)
+    pulled = np.zeros(u.n, dtype=bool)
+    if idle.size == 0 or not p.replacement:
+        return pulled
+    age = np.minimum(m - u.phone_from[idle], MAX_PHONE_AGE)
+    h0 = np.take(replacement_hazard_table(p.life_months, p.life_shape), age).astype(np.float64)
+    off = discount[idle] if isinstance(discount, np.ndarray) else discount
+    h1 = np.minimum(h0 * (1.0 + p.pull_forward_per_share * off / ctx.price_5g), 1.0 - 1e-7)
+    crossed = hh.clocks.now(u.phone_from[idle], m) - np.log1p(-h1) * ctx.demand_index >= u.life_threshold[idle]
+    pulled[idle[crossed]] = True
+    return pulled
 
 
-def replacement_hazard(hh: Households, age: np.ndarray) -> np.ndarray:
-    """Hazard h0 that phones of `age` months are replaced this month (float32)."""
-    p = hh.params.phones
-    if not p.replacement:
-        return np.zeros(age.size, dtype=np.float32)
-    return weibull_replacement_hazard(age, p.life_months, p.life_shape)
-
-
-def _offer_per_phone(hh: Households, subsidy: float, holders: np.ndarray | None, face: np.ndarray | None) -> PerPhone:
-    """Offer per phone (per-unit offers + individual offers per user, float32) of the households in
-    `rows`, as a function of rows. With no offer the price is the list price (a Python float)."""
-    if holders is None:
-        return lambda rows: 0.0
+def _discount_per_phone(hh: Households, offer: Offer) -> np.ndarray | float:
+    """Money off a 5G phone each user's household is offered: per-phone offers plus individual ones
+    (an individual offer — a voucher — is one per household; each of its users sees it)."""
+    if not offer.any:
+        return 0.0
+    holders = offer.holders
     if holders.size == 0:
-        return lambda rows: subsidy + np.zeros(rows.size, dtype=np.float32)
+        return offer.per_unit
     individual = np.zeros(hh.state.n, dtype=np.float32)
-    individual[holders] = face
-    return lambda rows: subsidy + individual[rows] / hh.users[rows]
+    individual[holders] = offer.holder_amount()
+    return offer.per_unit + individual[hh.users.household]
 
 
-def _boosted_hazard(
-    hh: Households, ctx: MonthContext, offer_per_phone: PerPhone, subsidy: float, holders: np.ndarray
-) -> Callable[[np.ndarray | slice], np.ndarray]:
-    """Replacement hazard h1 >= h0 with the month's offers (pull-forward), float32, as a function of rows.
-
-    An offer on a phone set is a price cut: it pulls purchases forward in proportion to its share
-    of the price. A block (slice) gets the hazard with the per-unit offers alone; index rows get
-    each holder's own h1 (per-unit and individual offers).
-    """
-    s, p = hh.state, hh.params.phones
-    everyone = 1.0 + p.pull_forward_per_share * (subsidy + np.zeros(1, dtype=np.float32)) / ctx.price_5g
-
-    def boosted(rows: np.ndarray | slice) -> np.ndarray:
-        h0 = replacement_hazard(hh, s.phone_age[rows])
-        h1 = np.minimum(h0 * everyone, 1.0)
-        if holders.size and not isinstance(rows, slice):
-            at = np.minimum(np.searchsorted(holders, rows), holders.size - 1)
-            hit = np.flatnonzero(holders[at] == rows)
-            boost = 1.0 + p.pull_forward_per_share * offer_per_phone(rows[hit]) / ctx.price_5g
-            h1[hit] = np.minimum(1.0, h0[hit] * boost)
-        return h1
-
-    return boosted
+def _chooses_5g(hh: Households, ctx: MonthContext, buying: np.ndarray, discount: np.ndarray | float) -> np.ndarray:
+    """Whether each buying user picks a 5G phone at its net price (False where not buying)."""
+    u, s = hh.users, hh.state
+    rows = np.flatnonzero(buying)
+    out = np.zeros(u.n, dtype=bool)
+    if rows.size == 0:
+        return out
+    home = u.household[rows]
+    net = ctx.price_5g - (discount[rows] if isinstance(discount, np.ndarray) else discount)
+    price_gap = np.log(np.maximum(net, 1.0) / ctx.price_5g) + hh.log_income_gap[home]
+    peer_gap = hh.peer_share("phone5g", home) - hh.national_peer_share(ctx)
+    coverage_gap = hh.covered[home] - ctx.national_coverage
+    aware_lit = s.awareness[home] * s.literacy[home]
+    prob = choose_5g_probability(
+        hh.params.phones, ctx.national_5g_share, price_gap, peer_gap, coverage_gap, aware_lit, u.phone5g[rows]
+    )
+    draw = keyed_uniforms(ctx.seed, STREAM_PHONE_CHOICE, rows, u.purchases[rows])
+    out[rows] = draw < prob
+    return out
 
 
-def _buy_5g(
+def _settle(
     hh: Households,
     ctx: MonthContext,
-    buy: np.ndarray,
-    choosers: np.ndarray,
-    upgraders: np.ndarray,
-    offer_per_phone: PerPhone,
-    pulled_to: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> None:
-    """Set `buy` for choosers (logit choice) and possible upgraders (Bass channel) at the offered price."""
-    s, p, d, u = hh.state, hh.params.phones, hh.params.diffusion, ctx.hh_draws
-    for rows, rule in ((choosers, "choose"), (upgraders, "upgrade")):
-        offer = offer_per_phone(rows)
-        net = ctx.price_5g if isinstance(offer, float) else np.maximum(ctx.price_5g - offer, 1.0)
-        x = price_term(net, ctx.price_5g, hh.income_per_user[rows], hh.ref_income_per_user)
-        peer = hh.peer_share("phone5g", rows)
-        aware_lit = s.awareness[rows] * s.literacy[rows]
-        if rule == "choose":
-            covered = hh.covered[rows].astype(np.float32)
-            prob = choose_5g_probability(p, ctx.national_5g_share, x, peer, covered, aware_lit)
-            buy[rows] = u[D.CHOOSE][rows] < prob
-        else:
-            early = u[D.BASS][rows] < bass_upgrade_probability(d, p, peer, x, hh.covered[rows], aware_lit)
-            if pulled_to is not None:
-                early &= u[D.REPLACE][rows] >= pulled_to(rows)
-            buy[rows] |= early
+    policy: Policy,
+    offer: Offer,
+    natural: np.ndarray,
+    buy5_b: np.ndarray,
+    buy_a: np.ndarray,
+    buy5_a: np.ndarray,
+) -> np.ndarray:
+    """Settle the households' 5G phone purchases with the levers; returns the refused households."""
+    u, n = hh.users, hh.state.n
+    units_b = np.bincount(u.household[buy5_b], minlength=n).astype(np.float32)
+    units_a = np.bincount(u.household[buy5_a & buy_a], minlength=n).astype(np.float32)
+    purchase = Purchase("household", "phone5g", ctx.price_5g, units=units_a, attrs={"units_without": units_b})
+    settlement = policy.settle(ctx, purchase, offer, Decision(units_b > 0, units_a > 0))
+    value = _phone_value(hh, ctx, natural, buy5_b), _phone_value(hh, ctx, buy_a, buy5_a & buy_a)
+    hh.accept(settlement, ctx.month, induced=value[1] - value[0])
+    for rows, months in settlement.bundled:  # a subsidised 5G phone comes with a 5G plan contract (clause 6)
+        plans.bundle(hh, ctx, np.flatnonzero(np.isin(u.household, rows) & buy5_a & buy_a), months)
+    return np.concatenate(settlement.refused) if settlement.refused else NO_ROWS
 
 
-def take_up_plans(hh: Households, ctx: MonthContext) -> None:
-    """5G handset owners move to a 5G plan (faster where they are covered, as premiums fall)."""
-    s, pp = hh.state, hh.params.plans
-    speed = np.sqrt(pp.premium_yuan_per_user / max(ctx.plan_premium, 1e-6))
-    rate_covered = float32_at_least(pp.monthly_hazard_covered * speed)
-    rate_uncovered = float32_at_least(pp.monthly_hazard_uncovered * speed)
-    u = ctx.hh_draws[D.PLAN]
-    for b in blocks(s.n):
-        plan, covered, u_b = s.plan5g[b], hh.covered[b], u[b]
-        takes = (covered & (u_b < rate_covered)) | (~covered & (u_b < rate_uncovered))
-        new = s.phone5g[b] & ~plan & takes
-        plan |= new
-        s.m_plan5g[b][new] = ctx.month
+def _phone_value(hh: Households, ctx: MonthContext, bought: np.ndarray, bought_5g: np.ndarray) -> np.ndarray:
+    """Value of the phones each household buys (float64)."""
+    u, n = hh.users, hh.state.n
+    rows = np.flatnonzero(bought)
+    price = np.where(bought_5g[rows], ctx.price_5g, ctx.price_4g)
+    return np.bincount(u.household[rows], weights=price, minlength=n)
+
+
+def _take_phones(hh: Households, ctx: MonthContext, bought: np.ndarray, bought_5g: np.ndarray) -> None:
+    """New phones: a fresh threshold and the month the new phone will wear out."""
+    u, m = hh.users, ctx.month
+    rows = np.flatnonzero(bought)
+    hh.set_phones(rows, bought_5g[rows], m)
+    u.phone_from[rows] = m + 1
+    u.purchases[rows] += 1
+    threshold = -np.log1p(-keyed_uniforms(ctx.seed, STREAM_PHONE_LIFE, rows, u.purchases[rows]))
+    u.life_threshold[rows] = threshold
+    u.replace_at[rows] = hh.clocks.replacement_month(u.phone_from[rows], threshold)
+    plans.resituate(hh, rows, m)  # a new phone (5G or not) changes the user's plan situation
+    hh.device_spend += _phone_value(hh, ctx, bought, bought_5g).astype(np.float32)
+    hh.phones_sold = (float(rows.size), float(np.count_nonzero(bought_5g[rows])))

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from infosim.parameters import DiffusionParams, PhoneParams
+from infosim.parameters import PhoneParams
 
 
 def weibull_scale(mean_life: float, shape: float) -> float:
@@ -48,39 +48,58 @@ def stationary_phone_ages(n: int, mean_life: float, shape: float, rng: np.random
     return np.searchsorted(cdf, rng.random(n)).astype(np.int16)
 
 
-def logit(p: float) -> float:
+def clock_increments_table(mean_life: float, shape: float, max_age: int = 601) -> np.ndarray:
+    """Integrated hazard added to a phone's replacement clock in each month of age (float32):
+    -log(1 - h(age)), so that crossing an Exp(1) threshold has monthly probability h(age)."""
+    h = replacement_hazard_table(mean_life, shape, max_age).astype(np.float64)
+    return (-np.log1p(-np.minimum(h, 1.0 - 1e-7))).astype(np.float32)
+
+
+def cumulative_replacement_hazard(age: np.ndarray, mean_life: float, shape: float) -> np.ndarray:
+    """Integrated replacement hazard of a phone from purchase to `age` months: (age / scale) ** shape."""
+    scale = weibull_scale(mean_life, shape)
+    return ((np.asarray(age, dtype=np.float64) / scale) ** shape).astype(np.float32)
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
     """log(p / (1 - p)) with p clipped to (1e-6, 1 - 1e-6)."""
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
-
-
-def price_term(
-    net_price: np.ndarray | float, list_price: float, monthly_income: np.ndarray, ref_income: float
-) -> np.ndarray:
-    """log(net price / household's monthly income) - log(list price / reference income)."""
-    return np.log(np.maximum(net_price, 1.0) / monthly_income) - np.log(list_price / ref_income)
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
 
 
 def choose_5g_probability(
     p: PhoneParams,
-    national_share: float,
-    price_x: np.ndarray,
-    peer: np.ndarray,
-    covered: np.ndarray,
+    shelf_share: float,
+    price_gap: np.ndarray,
+    peer_gap: np.ndarray,
+    coverage_gap: np.ndarray,
     aware_lit: np.ndarray,
+    owns_5g: np.ndarray,
 ) -> np.ndarray:
-    """Probability that a household replacing its phone picks a 5G model (logit).
+    """Probability that a user replacing a phone picks a 5G model (logit).
 
-    The intercept follows the national 5G share of phone supply; price relative to income,
-    the share of contacts with 5G, local coverage and awareness x literacy shift it.
+    It starts from what is on the shelf — the national 5G share of phones on sale, which already
+    contains the national average of prices, incomes, coverage and contacts — and deviates from
+    it only through how this user differs from the national average user: price relative to
+    income (``price_gap``: log(net price / income) minus the national log(list price / income)),
+    the share of contacts with 5G and coverage (each minus its national value), awareness x
+    literacy (minus the national reference), and whether the phone being replaced is 5G.
+
+    Args:
+        p: phone parameters.
+        shelf_share: national 5G share of phones on sale this month.
+        price_gap, peer_gap, coverage_gap: the user's deviations from the national average.
+        aware_lit: awareness x literacy of the user's household.
+        owns_5g: the phone being replaced is a 5G phone.
     """
-    base = logit(national_share) if p.national_trend else 0.0
+    base = logit(shelf_share) if p.national_trend else 0.0
     z = (
         base
-        + p.choice_price_coef * price_x
-        + p.choice_peer_coef * (peer - p.choice_peer_ref)
-        + p.choice_coverage_coef * (covered - p.choice_coverage_ref)
+        + p.choice_price_coef * price_gap
+        + p.choice_peer_coef * peer_gap
+        + p.choice_coverage_coef * coverage_gap
         + p.choice_awareness_coef * (aware_lit - p.choice_awareness_ref)
+        + p.choice_repeat_coef * owns_5g
     )
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -101,47 +120,11 @@ def bass_month_hazard(p: float, q: float, peer: np.ndarray) -> np.ndarray:
     return np.log((1.0 - f0) / np.maximum(1.0 - f1, 1e-12)).astype(np.float32)
 
 
-def bass_upgrade_probability(
-    d: DiffusionParams,
-    p: PhoneParams,
-    peer: np.ndarray,
-    price_x: np.ndarray,
-    covered: np.ndarray,
-    aware_lit: np.ndarray,
-) -> np.ndarray:
-    """Monthly probability of a discretionary (early) upgrade to 5G: 1 - exp(-H m).
-
-    H is the Bass hazard (innovation p, imitation q times the share of contacts with a 5G
-    phone) integrated over the month (:func:`bass_month_hazard`); m multiplies it for
-    affordability, coverage and awareness. With all three effects off, m = 1: pure Bass.
-    """
-    mult = np.ones_like(peer)
-    if d.price_effect:
-        mult = mult * np.clip(np.exp(p.choice_price_coef * price_x), 0.0, d.price_multiplier_cap)
-    if d.coverage_effect:
-        mult = mult * np.where(covered, 1.0, d.uncovered_factor)
-    if d.awareness_effect:
-        mult = mult * np.clip(aware_lit / p.choice_awareness_ref, 0.0, d.awareness_multiplier_cap)
-    return 1.0 - np.exp(-bass_month_hazard(d.bass_p, d.bass_q, peer) * mult)
-
-
-def bass_upgrade_bound(d: DiffusionParams, peer: np.ndarray) -> np.ndarray:
-    """An upper bound of :func:`bass_upgrade_probability` at peer share `peer`, whatever the household's
-    price term, coverage and awareness (float64, with a margin for rounding).
-
-    The multiplier m is at most the affordability cap x 1 (coverage) x the awareness cap; a household whose
-    Bass draw is at or above the bound cannot upgrade early this month, so the engine evaluates the
-    full formula only below it. Keep in step with :func:`bass_upgrade_probability`.
-    """
-    most = d.price_multiplier_cap if d.price_effect else 1.0
-    most *= d.awareness_multiplier_cap if d.awareness_effect else 1.0
-    hazard = bass_month_hazard(d.bass_p, d.bass_q, peer).astype(np.float64)
-    return np.minimum(1.0, -np.expm1(-hazard * most) * (1.0 + 1e-6) + 1e-6)
-
-
 def product_hazard(
     p0: float, q: float, peer: np.ndarray, price: float, net_price: np.ndarray | float, elasticity: float
 ) -> np.ndarray:
-    """Monthly adoption probability of a home product: (p + q s) x (net / list price)^elasticity."""
+    """Monthly adoption probability of a home product: 1 - exp(-H x (net / list price)^elasticity),
+    H the Bass hazard (innovation p, imitation q x the share of contacts owning one) integrated over
+    the month (:func:`bass_month_hazard`)."""
     ratio = np.maximum(np.asarray(net_price, dtype=np.float32), 1.0) / np.float32(price)
-    return 1.0 - np.exp(-(p0 + q * peer) * ratio**elasticity)
+    return 1.0 - np.exp(-bass_month_hazard(p0, q, peer) * ratio**elasticity)

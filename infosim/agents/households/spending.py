@@ -8,57 +8,77 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infosim.world.context import MonthContext
-from infosim.world.numerics import blocks
+from infosim.world.context import HouseholdDraw, MonthContext
 from infosim.world.policy import Decision, Policy, Purchase
 
 if TYPE_CHECKING:
     from infosim.agents.households.households import Households
 
-SERVICES = "services"
+GOODS = "goods"
 
 
-def use_service_offers(hh: Households, ctx: MonthContext, policy: Policy) -> None:
-    """Offers usable on the month's services (e.g. vouchers without a minimum spend) are used at once.
+def routine_goods(hh: Households, ctx: MonthContext) -> np.ndarray:
+    """Value of routine information goods (accessories, small electronics) each household buys in a
+    month anyway: a share of its other information spending (float64)."""
+    sp = hh.params.spending
+    return sp.routine_goods_share * hh.other_spend_base * (1 + sp.growth_per_year) ** ctx.years
 
-    Services are bought anyway, so the offer changes no decision: the money it frees is partly
-    spent on more information goods (:meth:`Households.accept`).
+
+def shop(hh: Households, ctx: MonthContext, policy: Policy) -> None:
+    """The month's routine shopping, with the offers usable on it (vouchers).
+
+    A holder whose eligible spending this month reaches the voucher's minimum uses it on what it
+    buys anyway (a voucher without a minimum always does). A holder short of the minimum by a
+    gap may spend up to it: it does if the face value is worth more to it than the extra goods
+    cost beyond what they are worth to it, which — the worth of goods it did not plan to buy
+    being spread over [0, price] — happens with probability (face / gap) ** topup_exponent
+    (1 for a uniform spread). The top-up is extra spending the voucher induced.
     """
-    purchase = Purchase("household", SERVICES, 0.0)
+    goods = routine_goods(hh, ctx)
+    purchase = Purchase("household", GOODS, goods)
     offer = policy.offer(ctx, purchase)
-    if not offer.any:
+    holders = offer.holders
+    if holders.size == 0:
         return
-    everyone = np.ones(hh.state.n, dtype=bool)
-    hh.accept(policy.settle(ctx, purchase, offer, Decision(everyone, everyone)), ctx.month)
+    face, minimum = offer.holder_amount().astype(np.float64), offer.holder_min_spend().astype(np.float64)
+    gap = np.maximum(minimum - goods[holders], 0.0)
+    n = hh.state.n
+    without = np.zeros(n, dtype=bool)
+    without[holders] = gap <= 0
+    chance = np.ones(holders.size)
+    short = gap > 0
+    chance[short] = np.minimum(1.0, face[short] / gap[short]) ** hh.params.spending.topup_exponent
+    with_offer = without.copy()
+    with_offer[holders] = ctx.hh_draws[HouseholdDraw.TOPUP][holders] < chance
+    settlement = policy.settle(ctx, purchase, offer, Decision(without, with_offer))
+    topped = holders[settlement.final[holders] & ~without[holders]]
+    extra = np.zeros(n)
+    extra[holders] = gap
+    hh.device_spend[topped] += extra[topped].astype(np.float32)
+    induced = np.zeros(n)
+    induced[topped] = extra[topped]
+    hh.accept(settlement, ctx.month, induced=induced)
 
 
 def spend(hh: Households, ctx: MonthContext) -> np.ndarray:
     """This month's information spending of one real household per agent, yuan (float32).
 
-    Services + broadband + other goods + devices + extra spending freed by offers, summed in
-    float64 in that order and rounded to float32; devices and freed money are added only where
-    non-zero (adding zero changes nothing). Evaluated in blocks of households, so the
-    intermediate arrays stay in the processor's cache.
+    Mobile services (every active subscription pays the 4G ARPU, those on a 5G plan the premium
+    too) + broadband + other information goods and services + devices and goods bought this
+    month + the extra spending of money offers freed. Other spending is exogenous (a level rising
+    with income and a trend); the rest responds to what households decide.
     """
     s, pp, sp = hh.state, hh.params.plans, hh.params.spending
-    premium, arpu = np.float32(ctx.plan_premium), np.float32(pp.arpu_4g_yuan_per_user)
+    services = hh.active_users * np.float32(pp.arpu_4g_yuan_per_user) + hh.count_plan * np.float32(ctx.plan_premium)
     growth = (1 + sp.growth_per_year) ** ctx.years
-    fee = _broadband_fee_in_float32(hh)
-    for b in blocks(s.n):
-        services = np.multiply(s.plan5g[b], premium, dtype=np.float32)
-        services += arpu
-        services *= hh.users[b]
-        total = services.astype(np.float64)
-        total += _broadband_fee(hh, b, fee)
-        total += hh.other_spend_base[b] * growth
-        device, voucher_extra = hh.device_spend[b], hh.voucher_extra[b]
-        extra = np.flatnonzero((device != 0) | (voucher_extra != 0))
-        total[extra] = (total[extra] + device[extra]) + voucher_extra[extra]
-        device[extra] = 0.0
-        voucher_extra[extra] = 0.0
-        month = hh.month_spend[b]
-        np.copyto(month, total, casting="same_kind")
-        s.spend_total[b] += month
+    total = services + _broadband_fee(hh, slice(None), _broadband_fee_in_float32(hh))
+    total += hh.other_spend_base * growth
+    total += hh.device_spend
+    total += hh.freed_spend
+    hh.device_spend[:] = 0.0
+    hh.freed_spend[:] = 0.0
+    hh.month_spend[:] = total
+    s.spend_total += hh.month_spend
     return hh.month_spend
 
 
