@@ -39,6 +39,7 @@ class EnterpriseDraw(IntEnum):
 STREAM_HOUSEHOLDS = 1
 STREAM_ENTERPRISES = 2
 STREAM_POPULATION = 0
+STREAM_OPERATORS = 3  # operators' monthly build shocks, keyed (seed, (stream, month))
 
 
 def month_draws(seed: int, month: int, stream: int, rows: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -110,7 +111,7 @@ class MonthContext:
     price_5g: float
     capex_factor: float = 1.0  # station capex relative to no policy (set by the build-out lever)
     power_factor: float = 1.0  # station power cost relative to no policy
-    target_per_month: float = 0.0  # stations per month a policy target still asks for
+    station_target: float = 0.0  # new stations a policy target asks for this calendar year (0: none)
     built_this_year: float = 0.0  # stations built so far this calendar year
     plan_premium: float = 0.0  # 5G plan premium over 4G this month, yuan per user
     new_stations_by_area: np.ndarray | None = None  # stations built this month, by area
