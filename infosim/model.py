@@ -199,7 +199,6 @@ class InfoConsumptionModel(mesa.Model):
             for i, (name, share) in enumerate(zip(names, build_shares, strict=True))
         ]
         self.operator_set = mesa.agent.AgentSet(self.operators, random=self.random)
-        self.built_by_year: dict[int, float] = {}
 
     def _build_agent_views(self) -> None:
         """Household and enterprise Mesa agents (views onto the arrays).
@@ -254,7 +253,6 @@ class InfoConsumptionModel(mesa.Model):
             demand_index=float(mk.demand_index[m]),
             national_handset_share=float(mk.national_handset_share[m]),
             national_coverage=float(mk.national_coverage[m]),
-            built_this_year=self.built_by_year.get(year, 0.0),
         )
         self.government.prepare_month(ctx)
         if self._draw_buffers is None:  # one buffer per stream, refilled every month
@@ -273,8 +271,6 @@ class InfoConsumptionModel(mesa.Model):
         before = self.network.total
         self.operator_set.do("build_and_price")
         self.ctx.new_stations_by_area = self.network.total - before
-        new = float(self.ctx.new_stations_by_area.sum())
-        self.built_by_year[self.ctx.calendar_year] = self.built_by_year.get(self.ctx.calendar_year, 0.0) + new
         shares = np.array([op.build_share for op in self.operators])
         self.ctx.plan_premium = float(np.dot(shares, [op.plan_premium for op in self.operators]) / shares.sum())
 

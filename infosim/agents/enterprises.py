@@ -1,6 +1,12 @@
 """Enterprises: cloud stages (none, basic, core business on cloud, star-rated), peer effects within
 sector x city groups, IT spending; and the Mesa agent view. Firms see offers on a cloud move as
 money off its cost; they do not know the incentive rules.
+
+Information consumption of a firm (docs/ODD.md, section 7.3): its IT budget, which already
+contains the cloud spend of the stage it was at when the run began, grows exogenously
+(``parameters.spending.growth_per_year``); a firm that climbs adds only its *incremental* cloud
+spend, ``(cloud share of its stage now - cloud share of its stage at the start) x IT budget`` —
+the part of enterprise information consumption that responds to the levers.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class Enterprises:
         self.n_groups = int(state.group.max()) + 1 if state.n else 1
         self.manufacturer = state.sector != list(data["sectors"]["names"]).index(OUTSIDE_CLUSTERS)
         self.month_spend = np.zeros(state.n, dtype=np.float32)
+        self.stage_at_start = state.stage.copy()  # its cloud spend is inside the IT budget
         # Star rating needs a minimum cloud spend: firms too small for it stay at 'core'.
         self.star_eligible = self.spend_share[3] * state.it_budget >= cloud["star_min_cloud_spend_yuan"]
 
@@ -89,19 +96,34 @@ class Enterprises:
         for stage, first in ((1, s.m_basic), (2, s.m_core), (3, s.m_star)):
             first[final & (nxt == stage)] = ctx.month
 
+    def monthly_it_budget(self, ctx: MonthContext) -> np.ndarray:
+        """This month's IT budget of one real firm per agent (yuan): the budget / 12, grown by the trend."""
+        growth = (1 + self.params.spending.growth_per_year) ** ctx.years
+        return (self.state.it_budget * np.float32(growth / 12.0)).astype(np.float32)
+
+    def cloud_spending(self, ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
+        """(cloud spend now, cloud spend at the stage held at the start) this month, yuan per firm."""
+        budget = self.monthly_it_budget(ctx)
+        return self.spend_share[self.state.stage] * budget, self.spend_share[self.stage_at_start] * budget
+
     def report_cloud_spending(self, ctx: MonthContext, policy: Policy) -> None:
-        """Tell the levers the month's cloud spending (tax deductions pay on it)."""
-        s = self.state
-        monthly_cloud = self.spend_share[s.stage] * s.it_budget / 12.0
-        attrs = {"stage": s.stage, "manufacturer": self.manufacturer}
-        policy.pay_on_spending(ctx, Spending("enterprise", "cloud", monthly_cloud, attrs))
+        """Tell the levers the month's cloud spending and what it was at the start stage (tax
+        deductions pay on qualifying spending; the lever says which)."""
+        now, at_start = self.cloud_spending(ctx)
+        attrs = {
+            "stage": self.state.stage,
+            "stage_at_start": self.stage_at_start,
+            "yuan_at_start": at_start,
+            "manufacturer": self.manufacturer,
+        }
+        policy.pay_on_spending(ctx, Spending("enterprise", "cloud", now, attrs))
 
     def spend(self, ctx: MonthContext) -> np.ndarray:
-        """This month's information spending of one real firm per agent: IT budget plus cloud."""
-        s = self.state
-        growth = (1 + self.params.spending.growth_per_year) ** ctx.years
-        total = (s.it_budget / 12.0 * growth + self.spend_share[s.stage] * s.it_budget / 12.0).astype(np.float32)
-        s.spend_total += total
+        """This month's information spending of one real firm per agent: the IT budget (which holds
+        the cloud spend of the start stage) plus the incremental cloud spend of the stages climbed."""
+        now, at_start = self.cloud_spending(ctx)
+        total = (self.monthly_it_budget(ctx) + (now - at_start)).astype(np.float32)
+        self.state.spend_total += total
         self.month_spend = total
         return total
 

@@ -1,6 +1,11 @@
 """5G build-out (苏政办发〔2020〕31号, clauses 1, 2): the yearly targets for new stations, lower power
 cost (direct supply, peak-valley tariffs), free public sites (lower capex) and a provincial fund
-per station. Operators see the cost factors and the target gap in the month's context.
+per station. Operators see the cost factors and the year's target in the month's context.
+
+The target is an instrument, not a forecast of what operators build: how much of the gap between
+the target and their commercial build operators close is their behaviour, the uncertain
+parameter ``parameters.operators.target_compliance`` (estimated by calibration), not a setting of
+the lever (``agents/operators.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ class BuildoutSettings(LeverSettings):
     target_new_stations: dict[str, NonNeg] = Field(
         default_factory=dict, description="year -> new stations the plan asks for, e.g. {'2020': 52000}"
     )
-    target_compliance: Share = Field(0.8, description="share of the target gap operators close")
     power_cost_reduction: Share = Field(0.25, description="fall in power cost (direct supply, tariffs)")
     site_capex_reduction: Share = Field(0.10, description="fall in capex from free public sites")
     support_per_station_yuan: Yuan = Field(0.0, description="provincial fund per new station")
@@ -44,20 +48,16 @@ class Buildout(Lever):
         t = self.taper(month)
         return 1.0 - self.cfg.site_capex_reduction * t, 1.0 - self.cfg.power_cost_reduction * t
 
-    def monthly_target(self, month: int, calendar_year: int, built_this_year: float, months_left: int) -> float:
-        """Stations per month still needed to meet this year's target (0 without a target)."""
+    def station_target(self, month: int, calendar_year: int) -> float:
+        """New stations the plan asks for in `calendar_year` (0 without a target or outside the period)."""
         if not self.in_period(month):
             return 0.0
-        target = self.cfg.target_new_stations.get(str(calendar_year), 0.0)
-        gap = max(0.0, target - built_this_year)
-        return self.cfg.target_compliance * gap / max(months_left, 1)
+        return float(self.cfg.target_new_stations.get(str(calendar_year), 0.0))
 
     def prepare_month(self, ctx: MonthContext) -> None:
-        """Put the cost factors and the target still to build this month into the context."""
+        """Put the cost factors and the year's station target into the context."""
         ctx.capex_factor, ctx.power_factor = self.cost_factors(ctx.month)
-        ctx.target_per_month = self.monthly_target(
-            ctx.month, ctx.calendar_year, ctx.built_this_year, ctx.months_left_in_year
-        )
+        ctx.station_target = self.station_target(ctx.month, ctx.calendar_year)
 
     def close_month(self, ctx: MonthContext) -> None:
         """Pay the provincial fund per new station to operators, city by city."""

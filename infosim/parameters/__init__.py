@@ -155,10 +155,22 @@ class OperatorParams(Strict):
     opex_per_station_yuan_year: Yuan = 36_000.0
     power_share_of_opex: Share = 0.6
     payback_years: Positive = Field(5.0, le=30)
-    base_build_per_month: NonNeg = Field(
-        4500.0, description="stations per month operators build without the package (national pace)"
+    jiangsu_share_of_national_build: Share = Field(
+        0.099, description="Jiangsu's share of the national net additions of stations at the run's start conditions"
     )
-    build_decline_per_year: Share = 0.15
+    national_pace_change_after_data: float = Field(
+        -0.15, ge=-0.9, le=1.0, description="yearly relative change of the national pace after the last data year"
+    )
+    profitability_elasticity: NonNeg = Field(
+        0.5, le=5, description="elasticity of the commercial build to station profitability (revenue / cost)"
+    )
+    take_up_expectation: Share = Field(
+        0.5, description="share of users not yet on a 5G plan operators expect to take one within the payback period"
+    )
+    build_shock_sd: NonNeg = Field(0.1, le=1, description="sd of the monthly log shock to each operator's build")
+    target_compliance: Share = Field(
+        0.5, description="share of the gap between a policy station target and the commercial build operators close"
+    )
     stations_2019: NonNeg = 13_000.0
     households_per_station_urban: Positive = 300.0
     households_per_station_rural: Positive = 180.0

@@ -36,6 +36,7 @@ class EnterpriseDraw(IntEnum):
 STREAM_POPULATION = 0
 STREAM_HOUSEHOLDS = 1
 STREAM_ENTERPRISES = 2
+STREAM_OPERATORS = 7  # operators' monthly build shocks, keyed (seed, (stream, month))
 # Keyed streams (``infosim.world.numerics.keyed_uniforms``): one number per user and event, drawn
 # only for the users an event happens to (a user's k-th phone, its k-th plan change).
 STREAM_PHONE_CHOICE = 3
@@ -118,8 +119,7 @@ class MonthContext:
     national_coverage: float = 0.0  # national households under 5G coverage
     capex_factor: float = 1.0  # station capex relative to no policy (set by the build-out lever)
     power_factor: float = 1.0  # station power cost relative to no policy
-    target_per_month: float = 0.0  # stations per month a policy target still asks for
-    built_this_year: float = 0.0  # stations built so far this calendar year
+    station_target: float = 0.0  # new stations a policy target asks for this calendar year (0: none)
     plan_premium: float = 0.0  # 5G plan premium over 4G this month, yuan per user
     new_stations_by_area: np.ndarray | None = None  # stations built this month, by area
     hh_draws: np.ndarray | MonthDraws | None = None

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow  # real model runs or subprocesses: run in CI, ski
 
 # A terminal subsidy that cannot change any decision: no pull-forward, price plays no part in the
 # 4G/5G choice, phones only. Every phone it pays for is bought anyway.
-NEUTRAL = ["parameters.phones.pull_forward_per_share=0", "parameters.phones.choice_price_coef=0"]
+NEUTRAL = ["parameters.phones.pull_forward_per_share=0", "parameters.phones.choice_price_coef=0",
+           # operators build on the 5G plan share, which a subsidy's bundled plan (clause 6) raises
+           "parameters.operators.profitability_elasticity=0"]
 
 
 def _agents(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
