@@ -11,7 +11,7 @@ import pytest
 from infosim.errors import ScenarioError, SpecError
 from infosim.experiments import Experiment
 from infosim.scenario import apply_overrides, load_scenario, parse_override
-from infosim.scenario.loader import key_parts, key_text, set_path
+from infosim.scenario.loader import EVERY, key_parts, key_text, set_path
 
 REPO = Path(__file__).resolve().parents[2]
 FACE0 = "levers.vouchers.waves[0].face_value_yuan"
@@ -152,3 +152,17 @@ def test_cli_set_with_index_and_error_exit_code() -> None:
     assert bad.returncode == 2
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 1 and "index 9 is out of range" in lines[0] and "has 3 element(s)" in lines[0]
+
+
+def test_every_element_wildcard() -> None:
+    base = load_scenario("jiangsu_2020")
+    assert key_parts("levers.vouchers.waves[*].face_value_yuan")[3] is EVERY
+    assert key_text(key_parts("levers.vouchers.waves[*].face_value_yuan")) == "levers.vouchers.waves[*].face_value_yuan"
+    sc = load_scenario("jiangsu_2020", ["levers.vouchers.waves[*].face_value_yuan=40"])
+    assert [w.face_value_yuan for w in sc.levers.vouchers.waves] == [40.0, 40.0, 40.0]
+    assert [w.vouchers for w in sc.levers.vouchers.waves] == [w.vouchers for w in base.levers.vouchers.waves]
+    with pytest.raises(ScenarioError, match=r"levers.vouchers.waves has 0 elements, so \[\*\] sets nothing"):
+        apply_overrides(load_scenario("baseline"), {"levers.vouchers.waves[*].face_value_yuan": 40})
+    # the wildcard validates every element: one bad wave is reported by its index
+    with pytest.raises(ScenarioError, match=r"levers.vouchers.waves.0"):
+        apply_overrides(base, {"levers.vouchers.waves[*].min_spend_yuan": 50})
