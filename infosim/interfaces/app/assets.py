@@ -86,6 +86,7 @@ def offline_environment() -> dict[str, str]:
         "SOLARA_ASSETS_CDN": OFFLINE_CDN,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_THEME_TITLE": TITLE,
+        "SOLARA_THEME_SHOW_BANNER": "false",
     }
 
 
@@ -109,3 +110,4 @@ def configure_running_server() -> None:
     server_settings.assets.proxy_cache_dir = folder
     server_settings.telemetry.mixpanel_enable = False
     server_settings.theme.title = TITLE
+    server_settings.theme.show_banner = False

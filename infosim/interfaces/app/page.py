@@ -120,7 +120,7 @@ def status(model: ExplorerModel) -> None:
         if table:
             solara.HTML(tag="div", unsafe_innerHTML=table)
         solara.Text("Reproduce the scenario side:")
-        solara.Preformatted(model.command_line())
+        solara.Preformatted(model.command_line(), style_="white-space: pre-wrap; word-break: break-all")
 
 
 def _fmt(value) -> str:
