@@ -5,10 +5,14 @@ and presses Step repeatedly; each press steps the scenario and its comparison ru
 redraws everything (headline table, four charts, city panel). Reports, per month:
 
 * ``model``: the two model steps alone (``ExplorerModel.step``);
-* ``charts``: building and rendering the four figures to PNG (what the server sends);
+* ``city panel data``: the 13 cities' figures of both runs (``ExplorerModel.cities``, which reads
+  each run's ``results()``);
+* ``charts``: building the four charts' Vega-Lite specs with their data (what the server sends;
+  the browser draws them);
 * ``step click``: the whole Step press, model + page update, as the server does it.
 
-The browser's own time to swap in the images is not included (a few milliseconds).
+Wall-clock and CPU seconds of this process are both reported (CPU time is what a month costs
+when the machine is shared). The browser's own drawing is not included.
 
     python benchmarks/bench_app.py                   # 100,000 households, 12 months, 2 rounds
     python benchmarks/bench_app.py --households 20000 --months 6
@@ -19,7 +23,6 @@ Writes benchmarks/output/app.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -32,6 +35,17 @@ HERE = Path(__file__).resolve().parent
 
 def _median(xs: list[float]) -> dict[str, float]:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
+
+
+class Clock:
+    """Wall-clock and CPU seconds of a block."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def measure(households: int, months: int) -> dict:
@@ -48,15 +62,18 @@ def measure(households: int, months: int) -> dict:
 
     # 1. model alone and charts alone
     model = ExplorerModel("jiangsu_2020", households=households)
-    model_s, chart_s = [], []
+    times: dict[str, list[Clock]] = {"model": [], "city panel data": [], "charts": [], "step click": []}
     for _ in range(months):
-        t0 = time.perf_counter()
-        model.step()
-        model_s.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        for make in (charts.adoption_chart, charts.consumption_chart, charts.spend_chart, charts.city_chart):
-            make(model).savefig(io.BytesIO(), format="png")
-        chart_s.append(time.perf_counter() - t0)
+        with Clock() as c:
+            model.step()
+        times["model"].append(c)
+        with Clock() as c:
+            model.cities()
+        times["city panel data"].append(c)
+        with Clock() as c:
+            for make in (charts.adoption_chart, charts.consumption_chart, charts.spend_chart, charts.city_chart):
+                make(model).to_dict(validate=False)
+        times["charts"].append(c)
 
     # 2. the whole Step press in the rendered page
     from infosim.interfaces.app import page
@@ -65,12 +82,14 @@ def measure(households: int, months: int) -> dict:
     with context:
         _, rc = solara.render(solara.AppLayout(children=[page.Page()]), handle_error=False)
         step = rc.find(v.Btn, children=["Step"]).widget
-        click_s = []
         for _ in range(months):
-            t0 = time.perf_counter()
-            step.click()
-            click_s.append(time.perf_counter() - t0)
-    return {"model": _median(model_s), "charts": _median(chart_s), "step click": _median(click_s)}
+            with Clock() as c:
+                step.click()
+            times["step click"].append(c)
+    return {
+        name: {"wall": _median([c.wall for c in clocks]), "cpu": _median([c.cpu for c in clocks])}
+        for name, clocks in times.items()
+    }
 
 
 def main() -> None:
@@ -93,7 +112,9 @@ def main() -> None:
     print(f"explorer, jiangsu_2020 vs baseline, {args.households:,} households, {args.months} months "
           f"(load average at start {load:.2f}):")
     for name, s in result["seconds_per_month"].items():
-        print(f"  {name:<11} median {s['median']:.3f} s per month (min {s['min']:.3f}, max {s['max']:.3f}, n={s['n']})")
+        w, c = s["wall"], s["cpu"]
+        print(f"  {name:<16} wall median {w['median']:.3f} s (min {w['min']:.3f}, max {w['max']:.3f}); "
+              f"CPU median {c['median']:.3f} s (min {c['min']:.3f}, max {c['max']:.3f}); n={w['n']}")
     print(f"wrote {args.output}")
 
 

@@ -114,14 +114,14 @@ def _open(browser, url: str):
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
     page.get_by_role("button", name="Step", exact=True).wait_for()
-    page.locator(".vue-grid-item img").nth(3).wait_for()  # the four charts are drawn
+    page.locator(".vega-embed canvas").nth(3).wait_for()  # the browser drew the four charts (Vega)
     return context, page, traffic
 
 
 def test_explorer_in_chromium_offline(server, browser, tmp_path) -> None:
     url, log = server
     context, page, traffic = _open(browser, url)
-    adoption = page.locator(".vue-grid-item img").first
+    adoption = page.locator(".vega-embed").first
     before = adoption.screenshot()
 
     # move a lever: click the voucher face value slider's track at 40% of 0-500 yuan

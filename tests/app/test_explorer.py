@@ -122,17 +122,25 @@ def test_bad_seed_is_an_error_not_a_crash() -> None:
 
 def test_charts_draw_the_simulated_months() -> None:
     m = ExplorerModel("jiangsu_2020", seed=0, **SMALL)
-    empty = charts.adoption_chart(m)
-    assert not empty.axes[0].lines
+    assert charts.adoption_chart(m).data.empty
     m.run_to(6)
-    fig = charts.adoption_chart(m)
-    lines = fig.axes[0].lines
-    assert len(lines) == 4  # two measures x (scenario, comparison)
     s = m.series()
-    np.testing.assert_allclose(lines[0].get_ydata(), s.loc[s["run"] == "scenario", "users_5g_handset"] / 1e6)
-    spend = charts.spend_chart(m).axes[0]
-    assert len(spend.collections) == len(charts.LEVER_SPEND)  # one stacked band per lever
-    bars = charts.city_chart(m).axes[0].patches
-    assert len(bars) == 26
+    data = charts.adoption_chart(m).data
+    assert len(data) == 6 * 2 * 2  # months x (scenario, comparison) x two measures
+    handset = data[(data["run"] == "jiangsu_2020") & (data["measure"] == "5G handset users")]
+    np.testing.assert_allclose(handset["value"], s.loc[s["run"] == "scenario", "users_5g_handset"] / 1e6)
+    assert set(data["run"]) == {"jiangsu_2020", "baseline"}
+    spend = charts.spend_chart(m)
+    bands, total = spend.layer[0].data, spend.layer[1].data
+    assert set(bands["lever"]) == set(charts.LEVER_SPEND.values()) and len(bands) == 6 * len(charts.LEVER_SPEND)
+    last = bands[bands["date"] == "2020-06-01"]["value"].sum()
+    assert last == pytest.approx(s.loc[s["run"] == "scenario", "fiscal_spend_yuan"].sum() / 1e9)
+    assert (total["value"] == 0).all()  # baseline spends nothing
+    cities = charts.city_chart(m).data
+    assert len(cities) == 26 and cities["value"].between(0, 1).all()
+    for chart in (charts.adoption_chart(m), charts.consumption_chart(m), spend, charts.city_chart(m)):
+        spec = chart.to_dict()
+        assert spec["usermeta"] == {"embedOptions": {"actions": False}}  # no menu linking off the machine
+        assert "to 2020-06" in str(spec["title"])
     with pytest.raises(ValueError, match="unknown city metric"):
         charts.city_chart(m, "nope")

@@ -3,8 +3,9 @@ browser): move a lever control, press Reset and Step, and check the model and th
 
 from __future__ import annotations
 
+import json
+
 import ipyvuetify as v
-import ipywidgets
 import pytest
 import solara
 
@@ -22,8 +23,9 @@ def _texts(rc) -> str:
     return "\n".join(out)
 
 
-def _images(rc) -> list[bytes]:
-    return [w.value for w in rc.find(ipywidgets.Image).widgets]
+def _charts(rc) -> list[str]:
+    """The Vega-Lite specs the page sends to the browser (data included), as text."""
+    return [json.dumps(w.spec, sort_keys=True, default=str) for w in rc.find(solara.widgets.VegaLite).widgets]
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def test_page_renders_controls_and_four_charts(page) -> None:
     labels = {w.label for w in rc.find(v.Slider).widgets}
     assert {"Voucher face value (yuan)", "Voucher budget (M yuan)", "Subsidy share of price",
             "Cloud subsidy share", "5G build-out target 2020 (stations)"} <= labels
-    assert len(_images(rc)) == 4
+    assert len(_charts(rc)) == 4
     text = _texts(rc)
     assert "0 of 72" in text and "3,000 households" in text
     assert "infosim run jiangsu_2020 --seed 0 --households 3000" in text
@@ -50,7 +52,7 @@ def test_page_renders_controls_and_four_charts(page) -> None:
 
 def test_moving_a_lever_then_reset_and_step_updates_model_and_charts(page) -> None:
     rc = page
-    before = _images(rc)
+    before = _charts(rc)
     face = rc.find(v.Slider, label="Voucher face value (yuan)").widget
     face.v_model = 250  # as a user drags the slider
     rc.find(v.Btn, children=["Reset"]).widget.click()
@@ -62,8 +64,9 @@ def test_moving_a_lever_then_reset_and_step_updates_model_and_charts(page) -> No
     step.click()
     text = _texts(rc)
     assert "Month 2020-02 (2 of 72)" in text
-    after = _images(rc)
+    after = _charts(rc)
     assert len(after) == 4 and all(a != b for a, b in zip(after, before, strict=True))
+    assert all("to 2020-02" in spec for spec in after)
 
 
 def test_run_to_a_month_and_invalid_levers(page) -> None:

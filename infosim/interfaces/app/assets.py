@@ -8,12 +8,17 @@ server use it and never reach out:
 
 =================================== ==========================================================
 ``SOLARA_ASSETS_PROXY=true``        the page loads assets from the server (``/_solara/cdn/``)
-``SOLARA_ASSETS_PROXY_CACHE_DIR``   ... which reads them from solara-assets' folder
+``SOLARA_ASSETS_PROXY_CACHE_DIR``   ... which reads them from :func:`asset_dir`
 ``SOLARA_ASSETS_CDN``               where the server would fetch a missing asset: set to a
                                     closed local port, so a missing asset is an error, never
                                     a download
 ``SOLARA_TELEMETRY_MIXPANEL_ENABLE`` no usage statistics sent
 =================================== ==========================================================
+
+:func:`asset_dir` is a folder of symbolic links to solara-assets' folder plus three aliases:
+Solara 1.58's Vega-Lite widget asks for ``vega@5``, ``vega-lite@5`` and ``vega-embed@6`` (a CDN
+resolves such a range to a release), while solara-assets ships them as ``vega@5.21.0``,
+``vega-lite@5.2.0`` and ``vega-embed@6.20.2``; the aliases point the ranges at those releases.
 
 ``infosim app`` also runs Solara with ``--production`` (no once-per-machine check page loaded
 from solara.dev) and ``--no-check-version`` (no PyPI look-up).
@@ -21,6 +26,10 @@ from solara.dev) and ``--no-check-version`` (no PyPI look-up).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -78,11 +87,60 @@ def solara_assets_dir() -> Path:
     raise AppError(f"solara-assets {assets_v} lists no files under share/solara/cdn; reinstall it")
 
 
+VERSION_ALIASES = {"vega": "5", "vega-lite": "5", "vega-embed": "6"}
+"""Version ranges Solara's Vega-Lite widget requests, resolved to the release solara-assets ships."""
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "infosim"
+
+
+def _link(link: Path, target: Path) -> None:
+    if link.is_symlink() and os.readlink(link) == str(target):
+        return
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    with contextlib.suppress(FileExistsError):  # another server created it meanwhile
+        link.symlink_to(target, target_is_directory=target.is_dir())
+
+
+def _release_key(path: Path) -> list[int]:
+    return [int(x) for x in re.findall(r"\d+", path.name.rpartition("@")[2])]
+
+
+def asset_dir() -> Path:
+    """The folder the server serves assets from: solara-assets' folder, linked, plus version aliases.
+
+    Made (or refreshed) under ``$XDG_CACHE_HOME/infosim`` (default ``~/.cache/infosim``), or in a
+    temporary folder if that is not writable.
+
+    Raises:
+        AppError: if solara-assets is missing or mismatched (see :func:`solara_assets_dir`).
+    """
+    source = solara_assets_dir()
+    name = f"solara-cdn-{metadata.version('solara-assets')}"
+    try:
+        folder = _cache_root() / name
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(tempfile.gettempdir()) / f"infosim-{os.getuid() if hasattr(os, 'getuid') else 0}-{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        _link(folder / entry.name, entry)
+    for package, major in VERSION_ALIASES.items():
+        releases = sorted(source.glob(f"{package}@{major}.*"), key=_release_key)
+        if not releases:
+            raise AppError(f"solara-assets in {source} has no {package}@{major}.x: the charts would not load")
+        _link(folder / f"{package}@{major}", releases[-1])
+    return folder
+
+
 def offline_environment() -> dict[str, str]:
     """Environment variables for a Solara server that serves every asset locally (see module doc)."""
     return {
         "SOLARA_ASSETS_PROXY": "true",
-        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(solara_assets_dir()),
+        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(asset_dir()),
         "SOLARA_ASSETS_CDN": OFFLINE_CDN,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_THEME_TITLE": TITLE,
@@ -101,7 +159,7 @@ def configure_running_server() -> None:
     import solara.settings
 
     try:
-        folder = solara_assets_dir()
+        folder = asset_dir()
     except AppError as exc:
         warnings.warn(f"infosim explorer: {exc}; the page's assets will come from Solara's CDN", stacklevel=2)
         return

@@ -1,32 +1,29 @@
-"""The explorer's charts (matplotlib): adoption, consumption, public spending and the 13 cities.
+"""The explorer's charts (Altair / Vega-Lite): adoption, consumption, public spending, the 13 cities.
 
-Each function takes an :class:`~infosim.interfaces.app.explorer.ExplorerModel` and returns a
-:class:`matplotlib.figure.Figure` of the months simulated so far: the scenario with the levers
-as set is drawn solid, its comparison run (same seed) dashed or grey. The x axis spans the whole
-run, so the lines grow as the model steps.
-
-The figures are drawn on the server and sent as PNG images: the page needs no charting
-JavaScript (Solara 1.58's Vega charts ask for asset versions solara-assets does not ship, so
-they would not render on a closed network).
+Each function takes an :class:`~infosim.interfaces.app.explorer.ExplorerModel` and returns an
+Altair chart of the months simulated so far: the scenario with the levers as set is drawn solid,
+its comparison run (same seed) dashed or grey. The x axis spans the whole run, so the lines grow
+as the model steps. The browser draws the charts (Vega, served locally: see
+:mod:`infosim.interfaces.app.assets`); the server only sends the data, which keeps a month's
+update cheap.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from infosim.scenario.schema import CITIES
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    import altair as alt
 
     from infosim.interfaces.app.explorer import ExplorerModel
 
 SCENARIO_COLOR, COMPARISON_COLOR = "#1565c0", "#9e9e9e"
-SIZE, DPI = (6.4, 3.3), 90
+HEIGHT = 230
+EMBED = {"embedOptions": {"actions": False}}  # no export menu (its editor links leave the machine)
 LEVER_SPEND = {
     "fiscal_spend_buildout_yuan": "5G build-out",
     "fiscal_spend_gigabit_yuan": "gigabit pilots",
@@ -43,117 +40,158 @@ CITY_METRICS = {
 }
 
 
-def _figure() -> tuple[Figure, Axes]:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=SIZE, dpi=DPI)
-    fig.subplots_adjust(left=0.11, right=0.98, top=0.9, bottom=0.12)
-    return fig, fig.subplots()
-
-
 def scenario_label(model: ExplorerModel) -> str:
     """The scenario's name in legends (marked when levers were moved)."""
     return model.scenario_name + (" + levers moved" if model.overrides else "")
 
 
-def _dates(months: pd.Series) -> np.ndarray:
-    return pd.to_datetime(months.astype(str) + "-01").to_numpy()
+def _names(model: ExplorerModel) -> dict[str, str]:
+    return {"scenario": scenario_label(model), "comparison": model.compare_with}
 
 
-def _time_axis(ax: Axes, model: ExplorerModel) -> None:
-    import matplotlib.dates as mdates
+def _title(model: ExplorerModel, text: str) -> str:
+    label = model.current_label
+    return f"{text} — {'to ' + label if label else 'not started'}"
+
+
+def _x(model: ExplorerModel) -> alt.X:
+    import altair as alt
 
     labels = model.month_labels()
-    ax.set_xlim(pd.Timestamp(labels[0] + "-01"), pd.Timestamp(labels[-1] + "-01"))
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.grid(alpha=0.3)
+    return alt.X(
+        "date:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"),
+        scale=alt.Scale(domain=[f"{labels[0]}-01", f"{labels[-1]}-01"]),
+    )
 
 
-def _title(ax: Axes, model: ExplorerModel, text: str) -> None:
-    label = model.current_label
-    ax.set_title(f"{text} — {'to ' + label if label else 'not started'}", fontsize=10, loc="left")
+def _run_color(model: ExplorerModel, title: str | None = None) -> alt.Color:
+    import altair as alt
+
+    names = _names(model)
+    return alt.Color(
+        "run:N", title=title,
+        scale=alt.Scale(domain=[names["scenario"], names["comparison"]], range=[SCENARIO_COLOR, COMPARISON_COLOR]),
+        legend=alt.Legend(orient="top"),
+    )
 
 
-def _runs(model: ExplorerModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _long(model: ExplorerModel, columns: dict[str, str], scale: float) -> pd.DataFrame:
+    """date, run (display name), measure, value / scale — the months simulated so far."""
     s = model.series()
     if s.empty:
-        return s, s
-    return s[s["run"] == "scenario"], s[s["run"] == "comparison"]
+        return pd.DataFrame({"date": pd.Series(dtype=str), "run": [], "measure": [], "value": []})
+    long = s.melt(id_vars=["run", "month"], value_vars=list(columns), var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map(columns)
+    long["value"] = long["value"] / scale
+    long["date"] = long["month"] + "-01"
+    long["run"] = long["run"].map(_names(model))
+    return long[["date", "run", "measure", "value"]]
 
 
-def adoption_chart(model: ExplorerModel) -> Figure:
-    """5G handset users and 5G network users (million persons), scenario vs comparison."""
-    fig, ax = _figure()
-    scen, comp = _runs(model)
-    for column, label, color in (
-        ("users_5g_handset", "5G handset users", SCENARIO_COLOR),
-        ("users_5g_network", "5G network users", "#2e7d32"),
-    ):
-        if not scen.empty:
-            ax.plot(_dates(scen["month"]), scen[column] / 1e6, color=color, label=f"{label}, {scenario_label(model)}")
-            ax.plot(_dates(comp["month"]), comp[column] / 1e6, color=color, ls="--", alpha=0.7,
-                    label=f"{label}, {model.compare_with}")
-    ax.set_ylabel("million persons")
-    _time_axis(ax, model)
-    _title(ax, model, "5G adoption")
-    if not scen.empty:
-        ax.legend(fontsize=7, loc="upper left")
-    return fig
+def adoption_chart(model: ExplorerModel) -> alt.Chart:
+    """5G handset users and 5G network users (million persons), scenario solid, comparison dashed."""
+    import altair as alt
+
+    data = _long(model, {"users_5g_handset": "5G handset users", "users_5g_network": "5G network users"}, 1e6)
+    names = _names(model)
+    return (
+        alt.Chart(data, title=_title(model, "5G adoption, million persons"), usermeta=EMBED)
+        .mark_line()
+        .encode(
+            x=_x(model),
+            y=alt.Y("value:Q", title="million persons"),
+            color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top"),
+                            scale=alt.Scale(range=[SCENARIO_COLOR, "#2e7d32"])),
+            strokeDash=alt.StrokeDash(
+                "run:N", title=None, legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=[names["scenario"], names["comparison"]], range=[[1, 0], [5, 4]]),
+            ),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m"), "run:N", "measure:N",
+                     alt.Tooltip("value:Q", format=",.2f")],
+        )
+        .properties(width="container", height=HEIGHT)
+    )
 
 
-def consumption_chart(model: ExplorerModel) -> Figure:
+def consumption_chart(model: ExplorerModel) -> alt.Chart:
     """Information consumption per month (bn yuan), scenario vs comparison."""
-    fig, ax = _figure()
-    scen, comp = _runs(model)
-    if not scen.empty:
-        ax.plot(_dates(scen["month"]), scen["info_consumption_yuan"] / 1e9, color=SCENARIO_COLOR,
-                label=scenario_label(model))
-        ax.plot(_dates(comp["month"]), comp["info_consumption_yuan"] / 1e9, color=COMPARISON_COLOR, ls="--",
-                label=model.compare_with)
-        ax.legend(fontsize=7, loc="upper left")
-    ax.set_ylabel("bn yuan per month")
-    _time_axis(ax, model)
-    _title(ax, model, "Information consumption")
-    return fig
+    import altair as alt
+
+    data = _long(model, {"info_consumption_yuan": "information consumption"}, 1e9)
+    return (
+        alt.Chart(data, title=_title(model, "Information consumption, bn yuan per month"), usermeta=EMBED)
+        .mark_line()
+        .encode(
+            x=_x(model),
+            y=alt.Y("value:Q", title="bn yuan per month", scale=alt.Scale(zero=False)),
+            color=_run_color(model),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m"), "run:N", alt.Tooltip("value:Q", format=",.2f")],
+        )
+        .properties(width="container", height=HEIGHT)
+    )
 
 
-def spend_chart(model: ExplorerModel) -> Figure:
-    """Public money spent, cumulative (bn yuan): the scenario's by lever, stacked; the comparison's total dashed."""
-    fig, ax = _figure()
-    scen, comp = _runs(model)
-    if not scen.empty:
-        cum = scen[list(LEVER_SPEND)].cumsum().to_numpy().T / 1e9
-        ax.stackplot(_dates(scen["month"]), cum, labels=list(LEVER_SPEND.values()), alpha=0.85)
-        ax.plot(_dates(comp["month"]), comp["fiscal_spend_yuan"].cumsum() / 1e9, color="black", ls="--", lw=1,
-                label=f"{model.compare_with} (total)")
-        ax.legend(fontsize=7, loc="upper left", ncol=2)
-    ax.set_ylabel("bn yuan, cumulative")
-    _time_axis(ax, model)
-    _title(ax, model, f"Public money spent, {scenario_label(model)}")
-    return fig
+def spend_chart(model: ExplorerModel) -> alt.LayerChart:
+    """Public money spent, cumulative (bn yuan): the scenario's by lever (stacked), the comparison's total dashed."""
+    import altair as alt
+
+    s = model.series()
+    names = _names(model)
+    if s.empty:
+        bands = pd.DataFrame({"date": pd.Series(dtype=str), "lever": [], "value": []})
+        total = pd.DataFrame({"date": pd.Series(dtype=str), "run": [], "value": []})
+    else:
+        scen, comp = s[s["run"] == "scenario"], s[s["run"] == "comparison"]
+        cum = scen[list(LEVER_SPEND)].cumsum() / 1e9
+        cum.columns = list(LEVER_SPEND.values())
+        cum["date"] = scen["month"].to_numpy() + "-01"
+        bands = cum.melt(id_vars="date", var_name="lever", value_name="value")
+        total = pd.DataFrame({
+            "date": comp["month"].to_numpy() + "-01",
+            "run": f"{names['comparison']} (total)",
+            "value": comp["fiscal_spend_yuan"].cumsum().to_numpy() / 1e9,
+        })
+    area = (
+        alt.Chart(bands)
+        .mark_area(opacity=0.85)
+        .encode(
+            x=_x(model),
+            y=alt.Y("value:Q", stack="zero", title="bn yuan, cumulative"),
+            color=alt.Color("lever:N", title=None, sort=list(LEVER_SPEND.values()),
+                            legend=alt.Legend(orient="right")),
+            order=alt.Order("lever:N"),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m"), "lever:N", alt.Tooltip("value:Q", format=",.3f")],
+        )
+    )
+    line = (
+        alt.Chart(total)
+        .mark_line(strokeDash=[5, 4], color="black")
+        .encode(x=_x(model), y="value:Q",
+                tooltip=[alt.Tooltip("date:T", format="%Y-%m"), "run:N", alt.Tooltip("value:Q", format=",.3f")])
+    )
+    title = _title(model, f"Public money spent, bn yuan (dashed: {names['comparison']})")
+    return alt.layer(area, line, title=title, usermeta=EMBED).properties(width="container", height=HEIGHT)
 
 
-def city_chart(model: ExplorerModel, metric: str = "share_phone5g") -> Figure:
-    """The 13 cities at the current month: one metric (a share of households), scenario vs comparison."""
+def city_chart(model: ExplorerModel, metric: str = "share_phone5g") -> alt.Chart:
+    """The 13 cities at the current month: one share of households, scenario vs comparison side by side."""
+    import altair as alt
+
     if metric not in CITY_METRICS:
         raise ValueError(f"unknown city metric {metric!r}; known: {', '.join(CITY_METRICS)}")
-    fig, ax = _figure()
     c = model.cities()
-    x = np.arange(len(CITIES))
-    if not c.empty:
-        c = c[c["metric"] == metric]
-        for offset, run, color, label in (
-            (-0.2, "scenario", SCENARIO_COLOR, scenario_label(model)),
-            (0.2, "comparison", COMPARISON_COLOR, model.compare_with),
-        ):
-            values = c[c["run"] == run].set_index("city")["value"].reindex(list(CITIES))
-            ax.bar(x + offset, values.to_numpy() * 100, width=0.4, color=color, label=label)
-        ax.legend(fontsize=7, loc="upper right")
-    ax.set_xticks(x, list(CITIES), rotation=45, ha="right", fontsize=8)
-    fig.subplots_adjust(bottom=0.25)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("% of households")
-    ax.grid(axis="y", alpha=0.3)
-    _title(ax, model, f"{CITY_METRICS[metric]}, by city")
-    return fig
+    data = c[c["metric"] == metric][["city", "run", "value"]].copy()
+    data["run"] = data["run"].map(_names(model))
+    return (
+        alt.Chart(data, title=_title(model, f"{CITY_METRICS[metric]}, by city"), usermeta=EMBED)
+        .mark_bar()
+        .encode(
+            x=alt.X("city:N", sort=list(CITIES), title=None),
+            xOffset=alt.XOffset("run:N", sort=list(_names(model).values())),
+            y=alt.Y("value:Q", title="share of households", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            color=_run_color(model),
+            tooltip=["city:N", "run:N", alt.Tooltip("value:Q", format=".1%")],
+        )
+        .properties(width="container", height=HEIGHT)
+    )

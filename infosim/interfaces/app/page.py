@@ -134,10 +134,11 @@ def _fmt(value) -> str:
 def levers(model: ExplorerModel) -> None:
     """The lever controls' values in this run (after Reset), beside the scenario's own."""
     with solara.Card("Levers in this run"):
+        settings = solara.use_memo(model.lever_settings, [id(model)])  # fixed for a model
         rows = [
             f"<tr><td>{escape(r.control)}</td><td>{_fmt(r.value)}</td>"
             f"<td>{'' if r.value == r.scenario else '(scenario: ' + _fmt(r.scenario) + ')'}</td></tr>"
-            for r in model.lever_settings().itertuples()
+            for r in settings.itertuples()
         ]
         solara.HTML(
             tag="div",
@@ -147,29 +148,31 @@ def levers(model: ExplorerModel) -> None:
         )
 
 
-def _figure(model: ExplorerModel, make) -> None:
-    fig = solara.use_memo(lambda: make(model), [id(model), model.month, model.error])
-    solara.FigureMatplotlib(fig, dependencies=[id(model), model.month, model.error], format="png")
+def _chart(model: ExplorerModel, make) -> None:
+    # as solara.FigureAltair, without re-validating the spec against the Vega-Lite schema each
+    # month (the chart builders are tested to give valid specs; validation doubled the cost)
+    spec = solara.use_memo(lambda: make(model).to_dict(validate=False), [id(model), model.month, model.error])
+    solara.widgets.VegaLite.element(spec=spec, listen_to_click=False, listen_to_hover=False)
 
 
 def adoption(model: ExplorerModel) -> None:
     """5G handset and network users."""
-    _figure(model, charts.adoption_chart)
+    _chart(model, charts.adoption_chart)
 
 
 def consumption(model: ExplorerModel) -> None:
     """Information consumption per month."""
-    _figure(model, charts.consumption_chart)
+    _chart(model, charts.consumption_chart)
 
 
 def spending(model: ExplorerModel) -> None:
     """Public money spent, by lever."""
-    _figure(model, charts.spend_chart)
+    _chart(model, charts.spend_chart)
 
 
 def cities(model: ExplorerModel) -> None:
     """The 13 cities."""
-    _figure(model, charts.city_chart)
+    _chart(model, charts.city_chart)
 
 
 COMPONENTS = [status, adoption, consumption, spending, cities, levers]
