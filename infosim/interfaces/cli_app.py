@@ -26,7 +26,7 @@ def app_command(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8765,
     scenario: Annotated[str, typer.Option(help="scenario shown first (name or TOML path)")] = "jiangsu_2020",
     households: Annotated[
-        int | None, typer.Option(help="household agents of the first model (default: the scenario's)")
+        int | None, typer.Option(help="household agents of the first model (default: the scenario's; at least 100)")
     ] = None,
 ) -> None:
     """Serve the interactive explorer (Mesa SolaraViz) at http://HOST:PORT; Ctrl-C stops it.
@@ -34,12 +34,12 @@ def app_command(
     Every browser asset is served from this machine (solara-assets), so the page works with no
     internet access. See docs/app.md.
     """
-    from infosim.interfaces.app.assets import PAGE, TITLE, offline_environment
+    from infosim.interfaces.app.assets import PAGE, TITLE, AppError, offline_environment
     from infosim.scenario import load_scenario
 
     load_scenario(scenario)  # a bad name stops here with one line, exit 2
     if households is not None and households < 100:
-        raise typer.BadParameter("must be at least 100", param_hint="--households")
+        raise AppError(f"--households {households}: must be at least 100")
     env = offline_environment()  # raises AppError (one line, exit 2) without a matching solara-assets
     os.environ.update(env)
     os.environ["INFOSIM_APP_SCENARIO"] = scenario
