@@ -419,9 +419,16 @@ def from_sweep(
         raise EMAAdapterError(str(exc.args[0])) from None
     manifest = res.manifest.set_index("run_id")
     run_ids = list(summary["run_id"])
-    varied = [c for c in res.manifest.columns if c.startswith(("parameters.", "levers.", "run."))]
+    spec = res.experiment.get("definition", res.experiment).get("spec", {})
+    varied = [*spec.get("uncertainties", {}), *spec.get("levers", {})]
     keys = {ema_name(k): k for k in varied}
-    experiments = pd.DataFrame({n: summary[k].to_numpy() for n, k in keys.items()})
+    columns = {}
+    for name, key in keys.items():  # the store names a varied key's column by the key (or its EMA name)
+        column = next((c for c in (key, name) if c in summary.columns), None)
+        if column is None:
+            raise EMAAdapterError(f"{path}: no column for the varied key {key!r} in the summary")
+        columns[name] = summary[column].to_numpy()
+    experiments = pd.DataFrame(columns, index=pd.RangeIndex(len(summary)))
     experiments["scenario"] = manifest.loc[run_ids, "sample"].to_numpy()
     experiments["policy"] = manifest.loc[run_ids, "policy"].to_numpy()
     experiments["model"] = summary["scenario"].to_numpy()

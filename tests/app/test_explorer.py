@@ -144,3 +144,10 @@ def test_charts_draw_the_simulated_months() -> None:
         assert "to 2020-06" in str(spec["title"])
     with pytest.raises(ValueError, match="unknown city metric"):
         charts.city_chart(m, "nope")
+
+
+def test_comparison_must_start_in_the_same_month(tmp_path) -> None:
+    later = tmp_path / "later.toml"
+    later.write_text('name = "later"\nextends = "baseline"\n[run]\nstart = "2020-04"\n', encoding="utf-8")
+    m = ExplorerModel("jiangsu_2020", compare_with=str(later), **SMALL)
+    assert m.error is not None and "starts in 2020-04" in m.error and not m.running

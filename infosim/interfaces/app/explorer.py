@@ -92,9 +92,17 @@ class ExplorerModel(mesa.Model):
         if self.error is not None:
             self.running = False
             return
+        comparison = load_scenario(compare_with)
+        if comparison.run.start != self.config.run.start:
+            self.error = (
+                f"compare_with {compare_with!r} starts in {comparison.run.start}, {scenario_name!r} in "
+                f"{self.config.run.start}: pick a comparison that starts in the same month"
+            )
+            self.running = False
+            return
         scale = {"seed": seed, "households": self.households, "months": self.n_months}
         self.policy = InfoConsumptionModel(self.config, **scale)
-        self.comparison = InfoConsumptionModel(load_scenario(compare_with), **scale)
+        self.comparison = InfoConsumptionModel(comparison, **scale)
         self.running = True
 
     # ------------------------------------------------------------------ stepping
