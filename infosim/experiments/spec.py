@@ -180,17 +180,21 @@ def scenario_key_error(key: str) -> str | None:
     """
     node: Any = Scenario
     parts = key.split(".")
-    for i, part in enumerate(parts):
+    for i, segment in enumerate(parts):
         where = ".".join(parts[:i]) or "the top level"
+        part, _, index = segment.partition("[")  # 'waves[0]' indexes a list (see scenario.key_parts)
         if node is _FREE_TABLE:
             last = i == len(parts) - 1
-            return None if last else f"{'.'.join(parts[: i + 1])} is a value, not a table"
+            return None if last and not index else f"{'.'.join(parts[: i + 1])} is a value, not a table"
         fields = getattr(node, "model_fields", None)
         if fields is None:
             return f"{where} is a value, not a table"
         if part not in fields:
             return f"{part!r} is not a key of {where}; allowed: {', '.join(sorted(fields))}"
-        node = _child_node(fields[part].annotation)
+        ann = fields[part].annotation
+        if index and getattr(ann, "__origin__", None) is not list:
+            return f"{'.'.join((*parts[:i], part))} is not a list; only a list takes an index such as [0]"
+        node = _child_node(ann)
     return None
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from pydantic import ValidationError
@@ -96,14 +98,63 @@ def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return deep_merge(base, raw)
 
 
+_KEY_PART = re.compile(r"^([^\[\]\s=*]+)((?:\[(?:\d+|\*)\])*)$")
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+EVERY = Ellipsis
+"""The ``[*]`` part of a key: every element of the list."""
+
+KeyPart = str | int | EllipsisType
+
+
+def key_parts(key: str) -> list[KeyPart]:
+    """Split a dotted scenario key into table keys (str), list indexes (int) and ``[*]`` (EVERY).
+
+    ``"levers.vouchers.waves[0].face_value_yuan"`` -> ``["levers", "vouchers", "waves", 0,
+    "face_value_yuan"]``; ``waves[*]`` gives :data:`EVERY` (every element). A dotted part that
+    is a number (``target_new_stations.2021``) stays a table key; only ``[N]`` indexes a list.
+
+    Raises:
+        ScenarioError: naming the key, if a part is empty or an index is not ``[N]`` (N >= 0) or ``[*]``.
+    """
+    parts: list[KeyPart] = []
+    for segment in key.strip().split("."):
+        match = _KEY_PART.match(segment)
+        if match is None:
+            raise ScenarioError(
+                f"override {key}: {segment!r} is not a key name, optionally followed by list indexes "
+                "such as waves[0] (whole numbers from 0) or waves[*] (every element)"
+            )
+        parts.append(match.group(1))
+        parts.extend(EVERY if i == "*" else int(i) for i in _INDEX.findall(match.group(2)))
+    return parts
+
+
+def key_text(parts: Iterable[KeyPart]) -> str:
+    """The dotted key of `parts` (inverse of :func:`key_parts`): ``a.b[0].c``, ``a.b[*].c``."""
+    out = ""
+    for part in parts:
+        if part is EVERY:
+            out += "[*]"
+        elif isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
 def parse_override(text: str) -> tuple[str, Any]:
-    """Parse 'key.path=value'; the value is read as a TOML value, else kept as a string."""
+    """Parse 'key.path=value'; the value is read as a TOML value, else kept as a string.
+
+    The key may index list elements: ``levers.vouchers.waves[0].face_value_yuan=50``, or all
+    of them: ``levers.vouchers.waves[*].face_value_yuan=50``.
+    """
     if "=" not in text:
         raise ScenarioError(f"--set {text!r}: expected key.path=value")
     key, _, value = text.partition("=")
     key = key.strip()
     if not key:
         raise ScenarioError(f"--set {text!r}: empty key")
+    key_parts(key)  # syntax check, one clear line
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -112,17 +163,60 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def set_path(raw: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted key in a nested dict, creating tables as needed."""
-    parts = key.split(".")
-    node = raw
-    for part in parts[:-1]:
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        elif not isinstance(child, dict):
-            raise ScenarioError(f"--set {key}: {part!r} is a value, not a table")
-        node = child
-    node[parts[-1]] = value
+    """Set a dotted key in a nested dict, creating tables as needed.
+
+    ``[N]`` addresses element N of an existing list (``levers.vouchers.waves[0].month``) and
+    ``[*]`` every element of it; lists are never created or extended here (set the whole list
+    to change its length).
+
+    Raises:
+        ScenarioError: one line naming the key, if a part is a value where a table is needed,
+            an index is out of range (with the list's length), or a non-list is indexed.
+    """
+    _set_parts(raw, key, key_parts(key), 0, value)
+
+
+def _set_parts(node: Any, key: str, parts: list[KeyPart], i: int, value: Any) -> None:
+    part = parts[i]
+    here = key_text(parts[:i]) or "the top level"
+    last = i == len(parts) - 1
+    if part is EVERY or isinstance(part, int):
+        shown = "[*]" if part is EVERY else f"[{part}]"
+        if not isinstance(node, list):
+            kind = "a table" if isinstance(node, dict) else "a value"
+            raise ScenarioError(f"override {key}: {here} is {kind}, not a list; it cannot be indexed with {shown}")
+        if part is EVERY:
+            if not node:
+                raise ScenarioError(f"override {key}: {here} has 0 elements, so [*] sets nothing")
+            for j in range(len(node)):
+                _set_parts(node, key, [*parts[:i], j, *parts[i + 1 :]], i, value)
+            return
+        if part >= len(node):
+            valid = f" (indexes 0-{len(node) - 1})" if node else ""
+            raise ScenarioError(
+                f"override {key}: index {part} is out of range: {here} has {len(node)} element(s){valid}"
+            )
+    elif not isinstance(node, dict):
+        if isinstance(node, list):
+            raise ScenarioError(
+                f"override {key}: {here} is a list of {len(node)} element(s); address one as {here}[0].{part} "
+                f"or all as {here}[*].{part}"
+            )
+        raise ScenarioError(f"override {key}: {here} is a value, not a table")
+    if last:
+        node[part] = value
+        return
+    child = node[part] if isinstance(part, int) else node.get(part)
+    if child is None:
+        nxt = parts[i + 1]
+        if nxt is EVERY or isinstance(nxt, int):
+            shown = "[*]" if nxt is EVERY else f"[{nxt}]"
+            raise ScenarioError(
+                f"override {key}: {key_text(parts[: i + 1])} is not set in this scenario, so it has no "
+                f"element {shown}; set the whole list first"
+            )
+        child = node[part] = {}
+    _set_parts(child, key, parts, i + 1, value)
 
 
 def _normalise_overrides(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
