@@ -63,9 +63,9 @@ import numpy as np
 import pandas as pd
 
 from infosim.errors import InfosimError
+from infosim.levers.vouchers import Eligibility
 from infosim.outcomes import END, Outcome, get_outcomes, province_households
 from infosim.scenario import Scenario, apply_overrides, load_scenario
-from infosim.scenario.schema import Eligibility
 
 if TYPE_CHECKING:
     import ema_workbench

@@ -334,6 +334,11 @@ class InfoConsumptionModel(mesa.Model):
         """The monthly province totals collected so far (one row per simulated month)."""
         return self.collector.timeseries()
 
+    def breakdowns(self) -> pd.DataFrame:
+        """Values by group (income quintile, urban/rural, elderly, city, firm size, sector) now:
+        ``dimension, group, metric, value`` (what :meth:`results` reports at the end of the run)."""
+        return self.collector.breakdowns()
+
     def results(self) -> RunResult:
         """The run's outputs (time series, summary, breakdowns, ledger, agent records)."""
         return self.collector.result()

@@ -60,10 +60,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_app_command_errors_and_help() -> None:
     bad = _cli("app", "--scenario", "nope")
     assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines() == [
-        "error: unknown scenario 'nope'; known: baseline, buildout_only, cloud_incentive_only, jiangsu_2020, "
-        "terminal_subsidy_only, vouchers_only, vouchers_targeted"
-    ]
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unknown scenario 'nope'; known: baseline, ")
+    assert "jiangsu_2020" in lines[0]
     few = _cli("app", "--households", "5")
     assert few.returncode == 2 and "--households" in few.stderr
     helptext = _cli("app", "--help").stdout

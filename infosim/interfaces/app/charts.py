@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from infosim.scenario.schema import CITIES
+from infosim.world.geography import CITIES
 
 if TYPE_CHECKING:
     import altair as alt

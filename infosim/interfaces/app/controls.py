@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from infosim.levers.vouchers import Eligibility
 from infosim.scenario import Scenario
 from infosim.scenario.loader import EVERY, key_parts
-from infosim.scenario.schema import Eligibility
 
 Kind = Literal["slider", "select", "checkbox"]
 

@@ -164,7 +164,7 @@ class ExplorerModel(mesa.Model):
     def cities(self) -> pd.DataFrame:
         """The 13 cities at the current month: ``run, city, metric, value`` (both runs).
 
-        Read from each run's city breakdown (:meth:`InfoConsumptionModel.results`), cached
+        Read from each run's city breakdown (:meth:`InfoConsumptionModel.breakdowns`), cached
         per month.
         """
         if self.error is not None or self.month == 0:
@@ -172,7 +172,7 @@ class ExplorerModel(mesa.Model):
         if self.month not in self._city_cache:
             frames = []
             for run, model in (("scenario", self.policy), ("comparison", self.comparison)):
-                b = model.results().breakdowns
+                b = model.breakdowns()
                 b = b[b["dimension"] == "city"].rename(columns={"group": "city"})
                 frames.append(b[["city", "metric", "value"]].assign(run=run))
             self._city_cache = {self.month: pd.concat(frames, ignore_index=True)}
