@@ -41,6 +41,51 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "x"
 
 
+#: Column names the varied keys must not take (ids, manifest and long-table columns).
+RESERVED_COLUMNS = frozenset(
+    {
+        "index", "run_id", "scenario", "point", "policy", "sample", "replicate", "seed", "arm", "month",
+        "metric", "value", "dimension", "group", "lever", "city", "recipient", "yuan", "product", "kind",
+        "agent_id", "status", "started_at", "finished_at", "duration_s", "worker", "error_type", "error",
+        "scenario_sha256", "session",
+    }
+)  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    name = re.sub(r"[^0-9a-z_]+", "_", text.lower()).strip("_") or "key"
+    return f"k_{name}" if name[0].isdigit() else name
+
+
+def column_names(keys: Iterable[str]) -> dict[str, str]:
+    """A plain column name for each varied scenario key (usable in SQL without quotes).
+
+    The key path without its first part (``run``, ``parameters`` or ``levers``), lower case,
+    with every other character than letters, digits and ``_`` turned into ``_``:
+    ``levers.vouchers.budget_yuan`` -> ``vouchers_budget_yuan``,
+    ``levers.vouchers.waves[0].face_value_yuan`` -> ``vouchers_waves_0_face_value_yuan``. If that
+    name is reserved (an id or table column) or already taken, the whole path is used
+    (``levers_vouchers_budget_yuan``), then a numbered suffix.
+
+    Returns:
+        key -> column name, in the order of `keys`.
+    """
+    out: dict[str, str] = {}
+    taken = set(RESERVED_COLUMNS)
+    for key in keys:
+        head, _, rest = key.partition(".")
+        candidates = [_plain(rest if rest and head in ("run", "parameters", "levers") else key), _plain(key)]
+        name = next((c for c in candidates if c not in taken), None)
+        if name is None:
+            n = 2
+            while f"{candidates[-1]}_{n}" in taken:
+                n += 1
+            name = f"{candidates[-1]}_{n}"
+        out[key] = name
+        taken.add(name)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     """One planned run (light: ids and varied values only)."""
@@ -86,6 +131,7 @@ class RunTask:
     keep_agents: bool = False
     outputs: tuple[str, ...] | None = None
     source: str = "<experiment>"
+    columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def run_id(self) -> str:
@@ -290,6 +336,11 @@ class Experiment:
                 return near
         return entry
 
+    @cached_property
+    def columns(self) -> dict[str, str]:
+        """Varied key -> its plain column name in the stored tables (see :func:`column_names`)."""
+        return column_names(self.design.keys)
+
     @property
     def n_runs(self) -> int:
         """Number of runs: scenarios x points x replicates."""
@@ -336,6 +387,7 @@ class Experiment:
             keep_agents=self.spec.keep_agents,
             outputs=tuple(self.spec.outputs) if self.spec.outputs else None,
             source=self.label,
+            columns=tuple(self.columns.items()),
         )
 
     def tasks(self, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[RunTask]:
@@ -363,8 +415,13 @@ class Experiment:
 
     def plan_table(self) -> pd.DataFrame:
         """The planned runs as a DataFrame (ids, seed and one column per varied key)."""
-        rows = [{**r.ids(), **r.values} for r in self.records()]
+        cols = self.columns
+        rows = [{**r.ids(), **{cols[k]: v for k, v in r.values.items()}} for r in self.records()]
         return pd.DataFrame(rows)
+
+    def design_table(self) -> pd.DataFrame:
+        """The design points with plain column names (``unit:<key>`` coordinates keep the key)."""
+        return self.design.table().rename(columns=self.columns)
 
     def definition(self) -> dict[str, Any]:
         """What determines the results: spec, resolved base scenarios, design points (JSON)."""
@@ -374,6 +431,7 @@ class Experiment:
             "scenarios": {n: s.model_dump(mode="json") for n, s in self.base_scenarios.items()},
             "design_sha256": sha256_json(self.design.points),
             "seeds": self.seeds,
+            "columns": {column: key for key, column in self.columns.items()},
         }
 
     def describe(self) -> str:

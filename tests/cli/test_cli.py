@@ -92,6 +92,7 @@ def test_validate_reports_each_bad_file(tmp_path: Path) -> None:
 def test_scenarios_list_and_show() -> None:
     listing = infosim("scenarios", "list")
     assert listing.returncode == 0 and "vouchers_targeted" in listing.stdout
-    shown = infosim("scenarios", "show", "vouchers_targeted")
+    assert "package" in listing.stdout  # where each scenario comes from
+    shown = infosim("scenarios", "show", "vouchers_targeted", "--json")
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["levers"]["vouchers"]["eligibility"] == "rural_or_elderly"
