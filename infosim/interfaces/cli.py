@@ -85,13 +85,11 @@ def run(
     """Run one scenario: print a summary, write the monthly series (Parquet, CSV) and a chart."""
     from infosim.interfaces.report_run import check_out_folder, write_run_folder
     from infosim.run import run_scenario
-    from infosim.scenario import apply_overrides, load_scenario
+    from infosim.scenario import load_scenario
 
     use_scenario_options(scenarios, allow_outside_paths)
-    config = load_scenario(scenario, set_ or [])
-    updates = {k: v for k, v in (("run.households", households), ("run.months", months)) if v is not None}
-    if updates:
-        config = apply_overrides(config, updates)
+    scale = [f"run.{k}={v}" for k, v in (("households", households), ("months", months)) if v is not None]
+    config = load_scenario(scenario, [*(set_ or []), *scale])  # validated together: --months may fix run.start
     out_text = out if out is not None else str(Path("results") / config.name)
     check_out_folder(out_text)
     out_dir = Path(out_text)

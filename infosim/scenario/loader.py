@@ -188,8 +188,9 @@ def resolve(path: Path, _chain: tuple[Path, ...] = (), *, fragment: bool = False
     parent = raw.get("extends")
     if parent is not None and not fragment:
         base = resolve(resolve_reference(parent, path, "extends"), chain)
-        base.raw.pop("description", None)
-        base.sources.pop("description", None)
+        for own in ("name", "description"):  # a scenario's own: never inherited
+            base.raw.pop(own, None)
+            base.sources.pop(own, None)
         out = base
     includes = raw.get("include", [])
     if not isinstance(includes, list):

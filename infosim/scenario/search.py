@@ -183,13 +183,10 @@ def find_scenario(name_or_path: str | Path) -> Path:
         return check_file(Path(text), text)
     for d in search_path():
         candidate = d.path / f"{text}.toml"
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
-    try:
-        if Path(text).is_file():  # a file without the .toml suffix, named relative to the current folder
-            return check_file(Path(text), text)
-    except OSError:
-        pass
+    if is_file(Path(text)):  # a file without the .toml suffix, named relative to the current folder
+        return Path(text)
     known = ", ".join(sorted(scenario_sources())) or "(none)"
     raise ScenarioError(
         f"unknown scenario {shorten(text)!r}; known: {known} (folders searched: {describe_search_path()})"
@@ -208,9 +205,17 @@ def check_file(path: Path, shown: str) -> Path:
             return path
         if path.exists():
             raise ScenarioError(f"{shorten(shown)}: not a scenario file (it is a folder or a device)")
-    except OSError as exc:
-        raise ScenarioError(f"{shorten(shown)}: cannot read: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{shorten(shown)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     raise ScenarioError(f"{shorten(shown)}: no such scenario file")
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for names the OS refuses (too long, invalid)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -247,7 +252,7 @@ def resolve_reference(ref: object, from_file: Path, key: str) -> Path:
     if is_name(ref):
         candidates = [from_file.resolve().parent / f"{ref}.toml", *(d.path / f"{ref}.toml" for d in search_path())]
         for candidate in candidates:
-            if candidate.is_file():
+            if is_file(candidate):
                 return _confined(candidate, from_file, where, ref)
         raise ScenarioError(
             f"{where}: no scenario {shorten(ref)!r} beside this file or in the search path "
