@@ -288,6 +288,10 @@ class ExperimentStore:
             The number of files removed.
         """
         removed = 0
+        for path in self.root.iterdir() if self.root.is_dir() else []:
+            if is_temp(path) and path.is_file():  # a manifest / experiment.json / design write cut short
+                path.unlink(missing_ok=True)
+                removed += 1
         for name in (RUNS_DIR, *DATASETS):
             folder = self.root / name
             if not folder.is_dir():
