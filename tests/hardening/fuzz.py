@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
-import math
 import os
 import random
 import subprocess
@@ -40,49 +38,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from invariants import error_lines, is_clean_error, run_output_problems
 from invoke import invoke
+from tomlgen import Raw, schema_leaves, toml_doc, toml_value
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--households", "300", "--months", "12"]
 CASE_TIMEOUT_S = 120
-
-
-# --------------------------------------------------------------------------------------------
-# TOML text for generated values (tomllib reads; nothing in the stdlib writes)
-# --------------------------------------------------------------------------------------------
-class Raw(str):
-    """TOML text inserted as is (dates, deliberately broken values)."""
-
-
-def toml_value(v: Any) -> str:
-    """`v` written as a TOML value."""
-    if isinstance(v, Raw):
-        return str(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(type(v))
-
-
-def toml_doc(entries: dict[str, Any]) -> str:
-    """A document of dotted-key lines: ``a.b.c = value``."""
-    lines = []
-    for key, value in entries.items():
-        dotted = ".".join(p if p.replace("_", "").isalnum() and p.isascii() else json.dumps(p) for p in key.split("."))
-        lines.append(f"{dotted} = {toml_value(value)}")
-    return "\n".join(lines) + "\n"
 
 
 VALUES: list[Any] = [
@@ -91,23 +51,6 @@ VALUES: list[Any] = [
     "../../etc/passwd", "\u0000", True, False, [], [1, 2], {}, {"a": 1}, [[[[1]]]], Raw("1979-05-27"),
     Raw("07:32:00"), Raw("1979-05-27T07:32:00Z"),
 ]
-
-
-def schema_leaves() -> dict[str, Any]:
-    """Every leaf key of a default scenario with its value (lists count as leaves)."""
-    from infosim.scenario import Scenario
-
-    out: dict[str, Any] = {}
-
-    def walk(node: dict[str, Any], prefix: str) -> None:
-        for k, v in node.items():
-            if isinstance(v, dict) and v:
-                walk(v, f"{prefix}{k}.")
-            elif k != "clause":
-                out[f"{prefix}{k}"] = v
-
-    walk(Scenario(name="x").model_dump(mode="json"), "")
-    return out
 
 
 WAVE = {"month": "2020-05", "face_value_yuan": 100, "min_spend_yuan": 500, "vouchers": 2000000, "window_months": 3}
