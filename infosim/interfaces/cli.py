@@ -56,7 +56,7 @@ scenarios_app = typer.Typer(cls=Group, help="List, show and validate scenario fi
 app.add_typer(scenarios_app, name="scenarios")
 
 console = Console() if sys.stdout.isatty() else Console(width=200)  # whole names when piped
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one line per message, for logs
 
 SUMMARY_ROWS = (
     ("5G base stations (cumulative)", "base_stations_5g", 1e3, "thousand"),

@@ -99,15 +99,11 @@ def shorten(text: str, limit: int = MAX_SHOWN) -> str:
 
 def package_dir() -> Path | None:
     """The scenarios shipped with infosim: package data, else the source checkout's folder."""
-    try:
-        from importlib.resources import files
+    from importlib.resources import files
 
-        root = files("infosim.scenarios")
-        path = Path(str(root))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError, ValueError):
-        pass
+    shipped = files("infosim") / "scenarios"  # installed: package data infosim/scenarios/
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
     checkout = Path(__file__).resolve().parents[2] / "scenarios"
     return checkout if checkout.is_dir() else None
 
