@@ -24,7 +24,9 @@ from infosim.experiments.designs import Design, build_design
 from infosim.experiments.params import Kind, ParamSpec
 from infosim.experiments.seeds import replicate_seeds
 from infosim.experiments.spec import ExperimentSpec, load_spec, read_spec_file, spec_from_dict
-from infosim.scenario import Scenario, apply_overrides, load_scenario, parse_override
+from infosim.scenario import Scenario, apply_overrides, load_scenario
+from infosim.scenario.loader import normalise_overrides
+from infosim.scenario.search import is_name, resolve_reference
 
 
 def canonical_json(obj: Any) -> str:
@@ -328,13 +330,15 @@ class Experiment:
         return out
 
     def scenario_ref(self, entry: str) -> str | Path:
-        """Where a `scenarios` entry is loaded from: a path near the spec file, or the entry."""
-        p = Path(entry)
-        if self.source is not None and p.suffix == ".toml" and not p.is_absolute():
-            near = self.source.parent / p
-            if near.is_file():
-                return near
-        return entry
+        """Where a `scenarios` entry is loaded from: a name (the search path), or a path.
+
+        A path in a spec file is read from the spec's folder and, like a scenario's `extends`,
+        must stay inside it or the scenario search path (``--allow-outside-paths`` lifts this):
+        a spec file from someone else cannot make infosim read other files.
+        """
+        if self.source is None or is_name(entry):
+            return entry
+        return resolve_reference(entry, self.source, "scenarios")
 
     @cached_property
     def columns(self) -> dict[str, str]:
@@ -455,6 +459,6 @@ def _overrides_dict(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict
     if isinstance(overrides, Mapping):
         return dict(overrides)
     try:
-        return dict(parse_override(o) for o in overrides)
+        return normalise_overrides(overrides)
     except ScenarioError as exc:
         raise SpecError(str(exc)) from None

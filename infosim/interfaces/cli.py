@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from infosim.errors import InfosimError
+from infosim.errors import InfosimError, ScenarioError
 from infosim.interfaces.cli_options import MAX_SEED, AllowOutside, ScenarioDirs, use_scenario_options
 
 
@@ -280,7 +280,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except InfosimError as exc:
-        fail(exc.one_line("`infosim scenarios validate FILE` lists them all"))
+        fail(exc.one_line("`infosim scenarios validate FILE` lists them all" if isinstance(exc, ScenarioError) else ""))
     except _exit_types("Exit") as exc:
         sys.exit(getattr(exc, "exit_code", 0))
     except _exit_types("Abort"):

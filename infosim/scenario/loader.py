@@ -269,7 +269,8 @@ def _parse_one(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def _normalise_overrides(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+def normalise_overrides(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """``--set`` strings (checked: depth, empty key parts) or a mapping, as ``{key: value}``."""
     if overrides is None:
         return {}
     if isinstance(overrides, Mapping):
@@ -407,7 +408,7 @@ def explain_scenario(
     if "name" not in raw:
         raw["name"] = path.stem
         sources["name"] = SOURCE_FILE_NAME
-    over = _normalise_overrides(overrides)
+    over = normalise_overrides(overrides)
     _apply(raw, over, sources)
     source = str(path) + (" (with --set overrides)" if over else "")
     scenario = validate_raw(raw, source, _hidden(sources, path.resolve()))
@@ -448,7 +449,7 @@ def load_scenario(
 def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Iterable[str]) -> Scenario:
     """A copy of `scenario` with dotted-key overrides applied and re-validated."""
     raw = scenario.model_dump(mode="python")
-    _apply(raw, _normalise_overrides(overrides))
+    _apply(raw, normalise_overrides(overrides))
     return validate_raw(raw, f"scenario {scenario.name!r} (overrides)")
 
 

@@ -239,6 +239,29 @@ def cli_cases() -> list[Case]:
     return cases
 
 
+def spec_cases() -> list[Case]:
+    """Sweep spec files that are not what they should be."""
+    texts: dict[str, bytes] = {
+        "deep array": ("x = " + "[" * 3000 + "]" * 3000 + "\n").encode(),
+        "latin-1": 'name = "caf\xe9"\n'.encode("latin-1"),
+        "utf-16": 'name = "x"\n'.encode("utf-16"),
+        "empty": b"",
+        "no scenarios": b'name = "x"\n',
+        "unknown key": b'scenarios = ["baseline"]\nbogus = 1\n',
+        "bad design": b'scenarios = ["baseline"]\ndesign = "magic"\n',
+        "nan range": b'scenarios = ["baseline"]\ndesign = "lhs"\nsamples = 2\n'
+        b'[uncertainties."parameters.phones.life_months"]\nrange = [nan, 40]\n',
+        "range outside schema": b'scenarios = ["baseline"]\ndesign = "lhs"\nsamples = 2\n'
+        b'[uncertainties."levers.vouchers.claim_share"]\nrange = [0.5, 3]\n',
+        "unknown scenario": b'scenarios = ["nope"]\n',
+        "scenario outside": b'scenarios = ["/etc/passwd"]\n',
+        "negative seed": b'scenarios = ["baseline"]\nseed = -1\n',
+        "huge replicates": b'scenarios = ["baseline"]\nreplicates = 99999999999999999999\n',
+    }
+    argv = ["sweep", "spec.toml", "--dry-run"]
+    return [Case("spec", label, argv, {"spec.toml": data}, check_run=False) for label, data in texts.items()]
+
+
 def out_cases() -> list[Case]:
     """`--out` pointing to odd places."""
     argv = ["run", "baseline", *SMALL, "--out"]
@@ -387,6 +410,7 @@ def all_cases(seed: int, per_leaf: int, n_set: int) -> list[Case]:
         *structure_cases(),
         *set_cases(rng, n_set),
         *cli_cases(),
+        *spec_cases(),
         *out_cases(),
         *store_cases(),
     ]
