@@ -2,8 +2,12 @@
 
 A scenario file may name a parent (``extends = "baseline"``) and fragments to merge in
 (``include = ["levers/vouchers_2020"]``): the parent first, then each include in order, then
-the file's own keys; tables merge, other values (numbers, strings, lists) replace. Every value
-remembers where it came from (:func:`explain_scenario`), which ``infosim scenarios show`` prints.
+the file's own keys; tables merge, other values (numbers, strings, lists) replace. ``name`` and
+``description`` are never inherited (a file without ``name`` is named after the file). An
+included file holds sections only (``run``, ``parameters``, ``levers``, ``include``). Where
+references are looked up and which files they may reach: :mod:`infosim.scenario.search`.
+Every value remembers where it came from (:func:`explain_scenario`), which ``infosim scenarios
+show`` prints.
 
 Errors are raised as :class:`infosim.errors.ScenarioError`, one problem per line, each naming
 the file, the key and what is allowed. Values read from a parent or an included file are not
@@ -371,7 +375,7 @@ def validate_raw(raw: Mapping[str, Any], source: str, hidden: Mapping[str, str] 
 
     Args:
         raw: the merged document.
-        source: how errors name it (a file, with "(with --set overrides)" if any).
+        source: how errors name it (a file, with "(with overrides)" if any).
         hidden: key -> file for values that must not be echoed (from parents and includes).
     """
     _check_name(raw, source)
@@ -410,7 +414,7 @@ def explain_scenario(
         sources["name"] = SOURCE_FILE_NAME
     over = normalise_overrides(overrides)
     _apply(raw, over, sources)
-    source = str(path) + (" (with --set overrides)" if over else "")
+    source = str(path) + (" (with overrides)" if over else "")
     scenario = validate_raw(raw, source, _hidden(sources, path.resolve()))
     leaves = _leaf_keys(scenario.model_dump(mode="json"), ())
     return scenario, {k: _source_of(k, sources) for k in leaves}
