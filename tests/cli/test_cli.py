@@ -108,6 +108,7 @@ def test_help_lists_flags_without_a_type(command: list[str]) -> None:
     assert flag_lines and not any("<bool>" in line for line in flag_lines), flag_lines
 
 
+@pytest.mark.slow
 def test_second_run_into_a_folder_replaces_the_previous_results(tmp_path: Path) -> None:
     out = tmp_path / "run"
     first = infosim("run", "baseline", "--households", "300", "--months", "6", "--keep-agents", "--out", str(out))

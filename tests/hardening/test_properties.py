@@ -14,12 +14,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 from .invariants import is_clean_error, run_output_problems
 from .invoke import invoke
 from .tomlgen import Raw, schema_leaves, toml_doc, toml_value
+
+pytestmark = pytest.mark.slow  # each example runs the command line (and often the model)
 
 LEAVES = schema_leaves()
 SMALL = ["--households", "300", "--months", "6"]
