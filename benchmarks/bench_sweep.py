@@ -74,7 +74,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         months=args.months,
         uncertainties={
             "parameters.phones.life_months": {"range": [30, 42]},
-            "parameters.diffusion.bass_q": {"range": [0.015, 0.05]},
+            "parameters.phones.choice_peer_coef": {"range": [0.0, 3.0]},
         },
     )
     out = Path(tempfile.mkdtemp(prefix="infosim-bench-")) / exp.name

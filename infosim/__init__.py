@@ -4,23 +4,51 @@ cloud incentives and awareness programmes.
 
 Quick use::
 
-    from infosim import run_scenario
+    from infosim import run_scenario, load_results
     result = run_scenario("jiangsu_2020", seed=1)
     result.timeseries.plot(x="month", y="users_5g_network")
+    res = load_results("results/my_batch")     # a folder written by `infosim batch` / `sweep`
+
+The names below are imported on first use, so ``import infosim`` (and the command line, and
+every worker process) starts fast.
 """
 
-from infosim.run import RunResult, run_scenario
-from infosim.scenario import Scenario, apply_overrides, load_scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = ["RunResult", "Scenario", "__version__", "apply_overrides", "load_scenario", "run_scenario"]
+#: Public name -> the module that defines it.
+_LAZY = {
+    "RunResult": "infosim.run",
+    "run_scenario": "infosim.run",
+    "Scenario": "infosim.scenario",
+    "apply_overrides": "infosim.scenario",
+    "load_scenario": "infosim.scenario",
+    "load_results": "infosim.experiments",
+    "InfoConsumptionModel": "infosim.model",
+}
+
+__all__ = ["InfoConsumptionModel", "RunResult", "Scenario", "__version__", "apply_overrides", "load_results",
+           "load_scenario", "run_scenario"]  # fmt: skip
+
+if TYPE_CHECKING:
+    from infosim.experiments import load_results
+    from infosim.model import InfoConsumptionModel
+    from infosim.run import RunResult, run_scenario
+    from infosim.scenario import Scenario, apply_overrides, load_scenario
 
 
 def __getattr__(name: str) -> object:
-    # The model imports Mesa (slow); load it only when asked for.
-    if name == "InfoConsumptionModel":
-        from infosim.model import InfoConsumptionModel
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'infosim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return InfoConsumptionModel
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

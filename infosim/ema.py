@@ -422,9 +422,10 @@ def from_sweep(
     spec = res.experiment.get("definition", res.experiment).get("spec", {})
     varied = [*spec.get("uncertainties", {}), *spec.get("levers", {})]
     keys = {ema_name(k): k for k in varied}
+    stored = {key: column for column, key in res.columns.items()}  # plain column names of the store
     columns = {}
-    for name, key in keys.items():  # the store names a varied key's column by the key (or its EMA name)
-        column = next((c for c in (key, name) if c in summary.columns), None)
+    for name, key in keys.items():  # the store names a varied key's column (plain name, the key or its EMA name)
+        column = next((c for c in (stored.get(key), key, name) if c in summary.columns), None)
         if column is None:
             raise EMAAdapterError(f"{path}: no column for the varied key {key!r} in the summary")
         columns[name] = summary[column].to_numpy()

@@ -108,10 +108,15 @@ class ComparisonData:
         """Paired runs: one row per (arm, replicate) with ``run_id`` and ``baseline_run_id``.
 
         Raises:
-            AnalysisError: if an arm shares no seed with the baseline.
+            AnalysisError: if there is nothing besides the baseline, or an arm shares no seed with it.
         """
         keys = self.pair_keys(baseline)
         runs = self.runs
+        if (runs["scenario"] == baseline).all():
+            raise AnalysisError(
+                f"{self.source} holds only the baseline {baseline!r}: nothing to compare it with; run it "
+                f"together with other scenarios, e.g. `infosim batch {baseline} jiangsu_2020 ...`"
+            )
         base = runs.loc[runs["scenario"] == baseline, [*keys, "run_id"]].rename(columns={"run_id": "baseline_run_id"})
         if "point" not in keys:
             base = base.drop_duplicates(keys)

@@ -24,7 +24,9 @@ from infosim.experiments.designs import Design, build_design
 from infosim.experiments.params import Kind, ParamSpec
 from infosim.experiments.seeds import replicate_seeds
 from infosim.experiments.spec import ExperimentSpec, load_spec, read_spec_file, spec_from_dict
-from infosim.scenario import Scenario, apply_overrides, load_scenario, parse_override
+from infosim.scenario import Scenario, apply_overrides, load_scenario
+from infosim.scenario.loader import normalise_overrides
+from infosim.scenario.search import is_name, resolve_reference
 
 
 def canonical_json(obj: Any) -> str:
@@ -39,6 +41,51 @@ def sha256_json(obj: Any) -> str:
 
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "x"
+
+
+#: Column names the varied keys must not take (ids, manifest and long-table columns).
+RESERVED_COLUMNS = frozenset(
+    {
+        "index", "run_id", "scenario", "point", "policy", "sample", "replicate", "seed", "arm", "month",
+        "metric", "value", "dimension", "group", "lever", "city", "recipient", "yuan", "product", "kind",
+        "agent_id", "status", "started_at", "finished_at", "duration_s", "worker", "error_type", "error",
+        "scenario_sha256", "session",
+    }
+)  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    name = re.sub(r"[^0-9a-z_]+", "_", text.lower()).strip("_") or "key"
+    return f"k_{name}" if name[0].isdigit() else name
+
+
+def column_names(keys: Iterable[str]) -> dict[str, str]:
+    """A plain column name for each varied scenario key (usable in SQL without quotes).
+
+    The key path without its first part (``run``, ``parameters`` or ``levers``), lower case,
+    with every other character than letters, digits and ``_`` turned into ``_``:
+    ``levers.vouchers.budget_yuan`` -> ``vouchers_budget_yuan``,
+    ``levers.vouchers.waves[0].face_value_yuan`` -> ``vouchers_waves_0_face_value_yuan``. If that
+    name is reserved (an id or table column) or already taken, the whole path is used
+    (``levers_vouchers_budget_yuan``), then a numbered suffix.
+
+    Returns:
+        key -> column name, in the order of `keys`.
+    """
+    out: dict[str, str] = {}
+    taken = set(RESERVED_COLUMNS)
+    for key in keys:
+        head, _, rest = key.partition(".")
+        candidates = [_plain(rest if rest and head in ("run", "parameters", "levers") else key), _plain(key)]
+        name = next((c for c in candidates if c not in taken), None)
+        if name is None:
+            n = 2
+            while f"{candidates[-1]}_{n}" in taken:
+                n += 1
+            name = f"{candidates[-1]}_{n}"
+        out[key] = name
+        taken.add(name)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +133,7 @@ class RunTask:
     keep_agents: bool = False
     outputs: tuple[str, ...] | None = None
     source: str = "<experiment>"
+    columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def run_id(self) -> str:
@@ -282,13 +330,20 @@ class Experiment:
         return out
 
     def scenario_ref(self, entry: str) -> str | Path:
-        """Where a `scenarios` entry is loaded from: a path near the spec file, or the entry."""
-        p = Path(entry)
-        if self.source is not None and p.suffix == ".toml" and not p.is_absolute():
-            near = self.source.parent / p
-            if near.is_file():
-                return near
-        return entry
+        """Where a `scenarios` entry is loaded from: a name (the search path), or a path.
+
+        A path in a spec file is read from the spec's folder and, like a scenario's `extends`,
+        must stay inside it or the scenario search path (``--allow-outside-paths`` lifts this):
+        a spec file from someone else cannot make infosim read other files.
+        """
+        if self.source is None or is_name(entry):
+            return entry
+        return resolve_reference(entry, self.source, "scenarios")
+
+    @cached_property
+    def columns(self) -> dict[str, str]:
+        """Varied key -> its plain column name in the stored tables (see :func:`column_names`)."""
+        return column_names(self.design.keys)
 
     @property
     def n_runs(self) -> int:
@@ -336,6 +391,7 @@ class Experiment:
             keep_agents=self.spec.keep_agents,
             outputs=tuple(self.spec.outputs) if self.spec.outputs else None,
             source=self.label,
+            columns=tuple(self.columns.items()),
         )
 
     def tasks(self, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[RunTask]:
@@ -363,8 +419,13 @@ class Experiment:
 
     def plan_table(self) -> pd.DataFrame:
         """The planned runs as a DataFrame (ids, seed and one column per varied key)."""
-        rows = [{**r.ids(), **r.values} for r in self.records()]
+        cols = self.columns
+        rows = [{**r.ids(), **{cols[k]: v for k, v in r.values.items()}} for r in self.records()]
         return pd.DataFrame(rows)
+
+    def design_table(self) -> pd.DataFrame:
+        """The design points with plain column names (``unit:<key>`` coordinates keep the key)."""
+        return self.design.table().rename(columns=self.columns)
 
     def definition(self) -> dict[str, Any]:
         """What determines the results: spec, resolved base scenarios, design points (JSON)."""
@@ -374,6 +435,7 @@ class Experiment:
             "scenarios": {n: s.model_dump(mode="json") for n, s in self.base_scenarios.items()},
             "design_sha256": sha256_json(self.design.points),
             "seeds": self.seeds,
+            "columns": {column: key for key, column in self.columns.items()},
         }
 
     def describe(self) -> str:
@@ -397,6 +459,6 @@ def _overrides_dict(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict
     if isinstance(overrides, Mapping):
         return dict(overrides)
     try:
-        return dict(parse_override(o) for o in overrides)
+        return normalise_overrides(overrides)
     except ScenarioError as exc:
         raise SpecError(str(exc)) from None

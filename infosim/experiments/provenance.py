@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from infosim.experiments.store import sha256_file
-from infosim.scenario import find_scenario
-from infosim.scenario.loader import read_toml
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 LIBRARIES = (
@@ -60,17 +58,10 @@ def git_state() -> dict[str, Any]:
 
 
 def scenario_files(entry: str | Path) -> list[Path]:
-    """The TOML files a scenario is built from: the file and its ``extends`` chain."""
-    files: list[Path] = []
-    path: Path | None = find_scenario(entry)
-    while path is not None and path.resolve() not in files:
-        files.append(path.resolve())
-        parent = read_toml(path).get("extends")
-        if not isinstance(parent, str):
-            break
-        near = path.parent / f"{parent}.toml"
-        path = near if near.is_file() else find_scenario(parent)
-    return files
+    """The TOML files a scenario is built from: the file, its ``extends`` chain and its includes."""
+    from infosim.scenario import scenario_files as files_of
+
+    return files_of(entry)
 
 
 def file_hashes(paths: list[Path]) -> list[dict[str, str]]:

@@ -3,7 +3,9 @@
 Only runs whose marker verifies are read; temp files, orphans of an interrupted commit and
 runs with missing or truncated files are never returned as results. Every table is long:
 one row per run (x month, x group, ...) with the columns ``run_id, scenario, point,
-replicate, seed`` and one column per varied scenario key in front.
+replicate, seed`` and one column per varied scenario key in front, under a plain name usable in
+SQL without quotes (``levers.vouchers.claim_share`` -> ``vouchers_claim_share``; the mapping is
+:attr:`Results.columns`).
 """
 
 from __future__ import annotations
@@ -49,7 +51,10 @@ class Results:
         try:
             manifest = self.store.read_manifest_file()
         except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"{self.path}: manifest.parquet unreadable: {exc}") from None
+            raise StoreError(
+                f"{self.path}: manifest.parquet unreadable ({type(exc).__name__}); run the same batch/sweep "
+                "command with --resume to rewrite it"
+            ) from None
         plan_sha = self.experiment.get("plan_sha256")
         markers = self.store.markers()
         status, error_type, error, started, finished, duration, worker = [], [], [], [], [], [], []
@@ -142,8 +147,14 @@ class Results:
 
     @property
     def varied(self) -> list[str]:
-        """The varied scenario keys (the parameter columns)."""
+        """The columns of the varied scenario keys (plain names, see :attr:`columns`)."""
         return [c for c in self.design.columns if c not in ("point", "policy", "sample") and not c.startswith("unit:")]
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Column name -> the scenario key it holds, e.g. ``vouchers_claim_share`` ->
+        ``levers.vouchers.claim_share`` (empty for stores written before plain names)."""
+        return dict(self.experiment.get("definition", {}).get("columns", {}))
 
     @property
     def failed(self) -> pd.DataFrame:

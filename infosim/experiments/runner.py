@@ -62,6 +62,7 @@ class ExperimentReport:
         elapsed_s: wall-clock seconds of this call.
         executor: where the runs went.
         failures: ``(run_id, last line of the error)`` of up to 20 failed runs.
+        notes: what was repaired on the way (e.g. ``experiment.json`` rebuilt from the run records).
     """
 
     path: Path
@@ -73,6 +74,7 @@ class ExperimentReport:
     elapsed_s: float = 0.0
     executor: str = ""
     failures: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def __fspath__(self) -> str:
         return str(self.path)
@@ -220,8 +222,12 @@ def _prepare_store(
     *,
     resume: bool,
     overwrite: bool,
-) -> None:
-    """Create, reuse (resume) or clear (overwrite) the experiment folder."""
+) -> list[str]:
+    """Create, reuse (resume) or clear (overwrite) the experiment folder.
+
+    Returns:
+        Notes on what was repaired (for the report).
+    """
     ours = {EXPERIMENT_FILE, MANIFEST_FILE, DESIGN_FILE, RUNS_DIR, LOCK_FILE, *DATASETS}
     if store.exists() and not overwrite:
         if not resume:
@@ -229,19 +235,28 @@ def _prepare_store(
                 f"{store.root} already holds an experiment; pass --resume to continue it, "
                 "--overwrite to replace it, or --out DIR for a new folder"
             )
-        stored = store.read_experiment()
+        try:
+            stored = store.read_experiment()
+        except StoreError:
+            return _rebuild(store, exp, definition, plan_sha)
         if stored.get("plan_sha256") != plan_sha:
             diff = _definition_diff(stored.get("definition", {}), definition)
             raise StoreError(
                 f"{store.root} holds a different experiment (changed: {diff}); it can only be "
                 "resumed with the same definition — use --out DIR or --overwrite"
             )
-        return
+        store.write_design(exp.design_table())  # deterministic: repairs a damaged copy
+        return []
     if overwrite:
         store.clear()
-    others = sorted(p.name for p in store.root.iterdir() if p.name not in ours)
+    others = sorted(p.name for p in store.root.iterdir() if p.name not in ours and not p.name.startswith("."))
     if others:
         raise StoreError(f"{store.root} is not empty ({', '.join(others[:5])}); choose another --out")
+    _initialise(store, exp, definition, plan_sha)
+    return []
+
+
+def _initialise(store: ExperimentStore, exp: Experiment, definition: dict[str, Any], plan_sha: str) -> None:
     refs = {name: exp.scenario_ref(entry) for name, entry in zip(exp.base_scenarios, exp.spec.scenarios, strict=True)}
     store.initialise(
         {
@@ -253,8 +268,21 @@ def _prepare_store(
             "definition": definition,
             "provenance": provenance.collect(refs, exp.source),
         },
-        exp.design.table(),
+        exp.design_table(),
     )
+
+
+def _rebuild(store: ExperimentStore, exp: Experiment, definition: dict[str, Any], plan_sha: str) -> list[str]:
+    """Rewrite a damaged ``experiment.json`` when the run records show they are of this experiment."""
+    markers = store.markers()
+    ours = sum(m.get("plan_sha256") == plan_sha for m in markers.values())
+    if markers and not ours:
+        raise StoreError(
+            f"{store.root / EXPERIMENT_FILE} is damaged and the runs stored in {store.root} belong to a "
+            "different experiment; use --out DIR, or --overwrite to replace them"
+        )
+    _initialise(store, exp, definition, plan_sha)
+    return [f"{EXPERIMENT_FILE} was damaged; rebuilt it from the definition and {ours} matching run record(s)"]
 
 
 def _add_session(store: ExperimentStore, session: _Session, executor: Executor) -> None:
@@ -313,8 +341,10 @@ def run_experiment(
     store = ExperimentStore(Path(out) if out is not None else Path("results") / experiment.name)
     ex = executor if isinstance(executor, Executor) else make_executor(executor, workers, scheduler)
     report = ExperimentReport(store.root, experiment.name, experiment.n_runs, executor=ex.describe())
+    if resume and overwrite:
+        raise StoreError("--resume keeps the runs in the folder and --overwrite deletes them: choose one")
     with store.lock():
-        _prepare_store(store, experiment, definition, plan_sha, resume=resume, overwrite=overwrite)
+        report.notes = _prepare_store(store, experiment, definition, plan_sha, resume=resume, overwrite=overwrite)
         code = {"infosim": provenance.library_versions()["infosim"], **provenance.git_state()}
         session = _Session(experiment, store, plan_sha, code)
         done = session.load_markers()

@@ -250,6 +250,12 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
         raise SpecError(f"{p}: is a folder, not a spec file") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{p}: not UTF-8 text (byte at position {exc.start}); spec files are UTF-8 TOML") from None
+    except RecursionError:
+        raise SpecError(f"{p}: nested too deeply; not a spec file") from None
+    except OSError as exc:
+        raise SpecError(f"{p}: cannot read: {exc.strerror or exc}") from None
     raw.setdefault("name", p.stem)
     return raw
 

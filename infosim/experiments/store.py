@@ -23,6 +23,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import shutil
 import uuid
@@ -76,9 +77,22 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> Non
         _fsync_dir(path.parent)
 
 
+def json_safe(obj: Any) -> Any:
+    """`obj` with NaN and infinities as None and numpy scalars as Python values (strict JSON)."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "item") and type(obj).__module__ == "numpy":
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write `obj` as indented JSON, atomically."""
-    atomic_write_bytes(path, (json.dumps(obj, indent=1, default=str) + "\n").encode())
+    """Write `obj` as indented strict JSON (no NaN tokens), atomically."""
+    atomic_write_bytes(path, (json.dumps(json_safe(obj), indent=1, default=str, allow_nan=False) + "\n").encode())
 
 
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
@@ -140,19 +154,27 @@ class ExperimentStore:
     # ---------------------------------------------------------------------------- lifecycle
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the folder (released on exit, or by the OS on a kill)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fh = (self.root / LOCK_FILE).open("a+")
+        """Hold an exclusive lock on the folder (released on exit, or by the OS on a kill).
+
+        The lock is taken on the folder itself (``flock`` on its file descriptor), so no lock
+        file is left behind.
+        """
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as exc:
+            raise StoreError(f"{str(self.root)[:200]}: cannot use it as a results folder: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            fh.close()
+            os.close(fd)
             raise StoreError(f"{self.root}: another process is writing this experiment") from None
         try:
+            (self.root / LOCK_FILE).unlink(missing_ok=True)  # left by earlier versions
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-            fh.close()
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def clear(self) -> None:
         """Delete the experiment's files (for ``--overwrite``), keeping the folder and lock."""
@@ -164,8 +186,12 @@ class ExperimentStore:
     def initialise(self, experiment: dict[str, Any], design: pd.DataFrame) -> None:
         """Write ``design.parquet`` and ``experiment.json`` (dataset folders appear with data)."""
         (self.root / RUNS_DIR).mkdir(parents=True, exist_ok=True)
-        atomic_write_parquet(self.root / DESIGN_FILE, design)
+        self.write_design(design)
         atomic_write_json(self.root / EXPERIMENT_FILE, {"layout_version": LAYOUT_VERSION, **experiment})
+
+    def write_design(self, design: pd.DataFrame) -> None:
+        """Replace ``design.parquet`` atomically."""
+        atomic_write_parquet(self.root / DESIGN_FILE, design)
 
     def read_experiment(self) -> dict[str, Any]:
         """The contents of ``experiment.json``."""
@@ -174,8 +200,11 @@ class ExperimentStore:
             return json.loads(path.read_text())
         except FileNotFoundError:
             raise StoreError(f"{self.root}: not an experiment folder (no {EXPERIMENT_FILE})") from None
-        except (json.JSONDecodeError, OSError) as exc:
-            raise StoreError(f"{path}: unreadable: {exc}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise StoreError(
+                f"{path}: unreadable ({type(exc).__name__}); run the same batch/sweep command with --resume to "
+                "rebuild it from the run records"
+            ) from None
 
     def write_manifest(self, manifest: pd.DataFrame) -> None:
         """Replace ``manifest.parquet`` atomically."""
@@ -259,6 +288,10 @@ class ExperimentStore:
             The number of files removed.
         """
         removed = 0
+        for path in self.root.iterdir() if self.root.is_dir() else []:
+            if is_temp(path) and path.is_file():  # a manifest / experiment.json / design write cut short
+                path.unlink(missing_ok=True)
+                removed += 1
         for name in (RUNS_DIR, *DATASETS):
             folder = self.root / name
             if not folder.is_dir():

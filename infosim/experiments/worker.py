@@ -2,8 +2,8 @@
 
 :func:`execute_task` never raises for a failing run: the outcome carries the traceback, so one
 bad run cannot stop an experiment. Results leave the worker as Parquet bytes with the run's id
-columns (run_id, scenario, point, replicate, seed, varied keys) already added, so the parent
-only writes files and never holds DataFrames.
+columns (run_id, scenario, point, replicate, seed, one plain-named column per varied key)
+already added, so the parent only writes files and never holds DataFrames.
 """
 
 from __future__ import annotations
@@ -117,9 +117,10 @@ def id_columns(task: RunTask) -> list[tuple[str, Any, pa.DataType]]:
         ("replicate", r.replicate, pa.int64()),
         ("seed", r.seed, pa.int64()),
     ]
+    names = dict(task.columns)
     for key, value in r.values.items():
         kind: Kind = task.kinds[key]
-        cols.append((key, value, _ARROW_TYPES[kind]))
+        cols.append((names.get(key, key), value, _ARROW_TYPES[kind]))
     return cols
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from infosim.analysis import Comparison
 
 console = Console() if sys.stdout.isatty() else Console(width=240)  # wide tables when piped
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one line per message, for logs
 
 Results = Annotated[Path, typer.Argument(help="results folder written by `infosim batch` or `infosim sweep`")]
 Baseline = Annotated[str, typer.Option(help="the scenario every other is compared with")]

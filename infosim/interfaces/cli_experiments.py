@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from infosim.errors import SpecError
+from infosim.interfaces.cli_options import MAX_SEED, AllowOutside, ScenarioDirs, use_scenario_options
 
 if TYPE_CHECKING:
     from infosim.experiments import Experiment
@@ -26,8 +27,12 @@ class ExecutorName(StrEnum):
 
 
 # Options shared by both commands --------------------------------------------------------------
-Replicates = Annotated[int | None, typer.Option("--replicates", "-r", help="replicates per scenario and point")]
-Seed = Annotated[int | None, typer.Option(help="root seed; replicate seeds are spawned from it")]
+Replicates = Annotated[
+    int | None, typer.Option("--replicates", "-r", min=1, help="replicates per scenario and point")
+]
+Seed = Annotated[
+    int | None, typer.Option(min=0, max=MAX_SEED, help="root seed; replicate seeds are spawned from it")
+]
 Households = Annotated[int | None, typer.Option(help="household agents per run (default: the scenario's)")]
 Months = Annotated[int | None, typer.Option(help="months per run (default: the scenario's)")]
 Sets = Annotated[
@@ -40,7 +45,7 @@ Scheduler = Annotated[
     str | None,
     typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (with --executor dask)"),
 ]
-Out = Annotated[Path | None, typer.Option(help="results folder (default results/<name>)")]
+Out = Annotated[str | None, typer.Option(help="results folder (default results/<name>)")]
 Resume = Annotated[bool, typer.Option(help="continue the experiment in --out; finished runs are kept")]
 Overwrite = Annotated[bool, typer.Option(help="delete the experiment already in --out first")]
 KeepAgents = Annotated[
@@ -65,7 +70,7 @@ def _run(
     executor: ExecutorName,
     workers: int | None,
     scheduler: str | None,
-    out: Path | None,
+    out: str | None,
     resume: bool,
     overwrite: bool,
     progress: bool | None,
@@ -84,13 +89,17 @@ def _run(
         ex = make_executor(executor.value, workers, scheduler)
     except ValueError as exc:
         raise SpecError(str(exc)) from None
-    target = out or Path("results") / exp.name
+    if out is not None and not out.strip():
+        raise SpecError("--out: empty folder name; give a folder, e.g. --out results/mine")
+    target = Path(out) if out is not None else Path("results") / exp.name
     err_console.print(f"[bold]infosim[/] {exp.describe().splitlines()[0]} on {ex.describe()} -> {target}")
     try:
         report = run_experiment(exp, target, executor=ex, resume=resume, overwrite=overwrite, progress=progress)
     except KeyboardInterrupt:
         err_console.print(f"interrupted: finished runs are stored; continue with --resume --out {target}")
         raise
+    for note in report.notes:
+        err_console.print(f"note: {note}", highlight=False, markup=False)
     line = report.summary_line()
     err_console.print(line, highlight=False, markup=False)
     if report.failed:
@@ -123,10 +132,13 @@ def batch(
     name: Annotated[str | None, typer.Option(help="experiment name (default batch-<scenarios>)")] = None,
     progress: Progress = None,
     dry_run: DryRun = False,
+    scenarios_dir: ScenarioDirs = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Run scenarios side by side: R replicates each, paired seeds (common random numbers)."""
     from infosim.experiments import Experiment
 
+    use_scenario_options(scenarios_dir, allow_outside_paths)
     exp = Experiment.batch(
         scenarios,
         replicates=1 if replicates is None else replicates,
@@ -166,13 +178,16 @@ def sweep(
     overwrite: Overwrite = False,
     keep_agents: KeepAgents = None,
     outputs: Outputs = None,
-    samples: Annotated[int | None, typer.Option(help="override the spec's samples")] = None,
+    samples: Annotated[int | None, typer.Option(min=1, help="override the spec's samples")] = None,
     progress: Progress = None,
     dry_run: DryRun = False,
+    scenarios_dir: ScenarioDirs = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Run a sweep described in a spec file: scenarios x design points x replicates."""
     from infosim.experiments import Experiment
 
+    use_scenario_options(scenarios_dir, allow_outside_paths)
     exp = Experiment.from_toml(spec, overrides=set_ or None)
     exp = exp.with_options(
         replicates=replicates,

@@ -1,10 +1,18 @@
-"""Write one run's outputs to a folder (atomically) and draw its overview chart."""
+"""Write one run's outputs to a folder (atomically) and draw its overview chart.
+
+A run's files are written into a hidden staging folder beside the output folder, then moved
+into place with one rename (after moving any previous run aside): a reader never sees a mix
+of two runs' files, and a kill leaves either the previous results or the new ones (plus a
+hidden staging folder that the next run removes).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +22,25 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from infosim.errors import OutputError
+from infosim.experiments.store import json_safe
 from infosim.run import RunResult
 from infosim.scenario import Scenario
+from infosim.scenario.search import shorten
+
+#: Written last: a folder holding it holds a complete run.
+RUN_MARKER = "summary.json"
+RUN_FILES = (
+    "timeseries.parquet",
+    "timeseries.csv",
+    "breakdowns.parquet",
+    "breakdowns.csv",
+    "ledger.parquet",
+    "agents.parquet",
+    "payments.parquet",
+    "timeseries.png",
+    RUN_MARKER,
+)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
@@ -53,17 +78,101 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> list[Path]:
         "elapsed_s": result.elapsed_s,
         **{k: v for k, v in result.meta.items()},
     }
-    files.append(
-        atomic_write(
-            out / "summary.json",
-            lambda p: p.write_text(json.dumps({"summary": result.summary, "run": meta}, indent=2, default=float)),
-        )
-    )
     if result.agents is not None:
         files.append(atomic_write(out / "agents.parquet", lambda p: result.agents.to_parquet(p, index=False)))
     if result.payments is not None:
         files.append(atomic_write(out / "payments.parquet", lambda p: result.payments.to_parquet(p, index=False)))
+    text = json.dumps(json_safe({"summary": result.summary, "run": meta}), indent=2, allow_nan=False)
+    files.append(atomic_write(out / RUN_MARKER, lambda p: p.write_text(text, encoding="utf-8")))
     return files
+
+
+def check_out_folder(out: str | Path) -> bool:
+    """Check that a run's results can go to `out` (before the run starts).
+
+    Returns:
+        True if `out` holds a previous run (it will be replaced), False if it is new or empty.
+
+    Raises:
+        OutputError: `out` is empty text, a file, below a file, not writable, or a non-empty
+            folder that holds no infosim run (nothing of the user's is ever overwritten).
+    """
+    shown = shorten(str(out))
+    if isinstance(out, str) and not out.strip():
+        raise OutputError("--out: empty folder name; give a folder, e.g. --out results/mine")
+    out = Path(out)
+    try:
+        here = Path.cwd().resolve()
+        if out.resolve() in (here, *here.parents):
+            raise OutputError(
+                f"--out {shown}: the current folder (or one above it) cannot hold a run; name a subfolder"
+            )
+        if out.exists() or out.is_symlink():
+            if not out.is_dir():
+                raise OutputError(f"--out {shown}: is a file, not a folder")
+            entries = sorted(p.name for p in out.iterdir())
+            if not entries:
+                return False
+            # Only a folder of run files (and temp files of an interrupted write) is replaced.
+            if all(n in RUN_FILES or (n.startswith(".") and n.endswith(".tmp")) for n in entries):
+                return True
+            raise OutputError(
+                f"--out {shown}: folder is not empty and holds no infosim run ({', '.join(entries[:3])}"
+                f"{', ...' if len(entries) > 3 else ''}); choose a new or empty folder"
+            )
+        parent = out.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise OutputError(f"--out {shown}: {parent} is a file, not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise OutputError(f"--out {shown}: cannot create it, {parent} is not writable")
+    except OSError as exc:
+        raise OutputError(f"--out {shown}: {exc.strerror or exc}") from None
+    return False
+
+
+def write_run_folder(
+    result: RunResult, scenario: Scenario, out: Path, *, chart: bool = True
+) -> tuple[list[Path], bool]:
+    """Write a run's files and chart to `out`, replacing a previous run there as one step.
+
+    Returns:
+        The files written (under `out`) and whether a previous run was replaced.
+
+    Raises:
+        OutputError: the folder cannot be written (see :func:`check_out_folder`).
+    """
+    replaced = check_out_folder(out)
+    stage = old = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out)
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+        written = write_run(result, scenario, stage)
+        if chart:
+            written.append(plot_run(result, stage / "timeseries.png"))
+        stage.chmod(0o755)  # mkdtemp makes it private; results are meant to be shared
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(out, old)
+        os.rename(stage, out)
+        stage = None
+    except OSError as exc:
+        raise OutputError(f"cannot write results to {shorten(str(out))}: {exc.strerror or exc}") from None
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return [out / p.name for p in written], replaced
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Staging and old folders of an earlier write to `out` that was killed."""
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
+        for p in out.parent.glob(pattern):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def plot_run(result: RunResult, path: Path) -> Path:

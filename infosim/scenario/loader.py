@@ -1,16 +1,27 @@
-"""Load scenario TOML files: resolve `extends`, apply `key.path=value` overrides, validate.
+"""Load scenario TOML files: resolve `extends` and `include`, apply `key.path=value` overrides, validate.
 
-Errors are raised as :class:`infosim.errors.ScenarioError` with one line per problem that names
-the file, the key and what is allowed.
+A scenario file may name a parent (``extends = "baseline"``) and fragments to merge in
+(``include = ["levers/vouchers_2020"]``): the parent first, then each include in order, then
+the file's own keys; tables merge, other values (numbers, strings, lists) replace. ``name`` and
+``description`` are never inherited (a file without ``name`` is named after the file). An
+included file holds sections only (``run``, ``parameters``, ``levers``, ``include``). Where
+references are looked up and which files they may reach: :mod:`infosim.scenario.search`.
+Every value remembers where it came from (:func:`explain_scenario`), which ``infosim scenarios
+show`` prints.
+
+Errors are raised as :class:`infosim.errors.ScenarioError`, one problem per line, each naming
+the file, the key and what is allowed. Values read from a parent or an included file are not
+echoed in messages (only the file that holds them is named), so a scenario cannot make infosim
+print another file's contents.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -19,85 +30,198 @@ from pydantic import ValidationError
 
 from infosim.errors import ScenarioError
 from infosim.scenario.schema import Scenario
+from infosim.scenario.search import (
+    ENV_VAR,
+    ScenarioDir,
+    configure,
+    find_scenario,
+    resolve_reference,
+    scenario_sources,
+    search_path,
+    settings,
+    shorten,
+)
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+__all__ = [
+    "ENV_VAR",
+    "ScenarioDir",
+    "apply_overrides",
+    "configure",
+    "explain_scenario",
+    "find_scenario",
+    "list_scenarios",
+    "load_scenario",
+    "parse_override",
+    "scenario_files",
+    "scenario_from_dict",
+    "search_path",
+    "settings",
+]
 
-
-def scenario_dirs() -> list[Path]:
-    """Folders searched for scenario names: $INFOSIM_SCENARIO_PATH, ./scenarios, the repo's."""
-    dirs = [Path(p) for p in os.environ.get("INFOSIM_SCENARIO_PATH", "").split(os.pathsep) if p]
-    dirs += [Path.cwd() / "scenarios", PACKAGE_ROOT / "scenarios"]
-    seen: list[Path] = []
-    for d in dirs:
-        if d.is_dir() and d.resolve() not in seen:
-            seen.append(d.resolve())
-    return seen
+#: Largest scenario file read (bytes): scenario files are a few kB.
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of tables and arrays in a scenario document or a --set value.
+MAX_DEPTH = 16
+#: Keys an included file may hold (it is a fragment: sections only).
+INCLUDE_KEYS = ("run", "parameters", "levers", "include")
+SOURCE_DEFAULT, SOURCE_SET, SOURCE_FILE_NAME = "default", "--set", "file name"
+_NAME_RE = re.compile(r"^\w[\w .-]{0,99}$")
 
 
 def list_scenarios() -> dict[str, Path]:
-    """All scenario names found, mapped to their files (first folder wins)."""
-    found: dict[str, Path] = {}
-    for d in scenario_dirs():
-        for f in sorted(d.glob("*.toml")):
-            found.setdefault(f.stem, f)
-    return found
+    """All scenario names on the search path, mapped to their files (first folder wins)."""
+    return {name: found.path for name, found in scenario_sources().items()}
 
 
-def find_scenario(name_or_path: str | Path) -> Path:
-    """Resolve a scenario name or a path to a TOML file."""
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise ScenarioError(f"{p}: no such scenario file")
-        return p
-    known = list_scenarios()
-    if str(name_or_path) in known:
-        return known[str(name_or_path)]
-    raise ScenarioError(f"unknown scenario {name_or_path!r}; known: {', '.join(sorted(known)) or '(none)'}")
+# --------------------------------------------------------------------------------------------
+# Reading one file
+# --------------------------------------------------------------------------------------------
+def _depth(value: Any) -> int:
+    """Nesting depth of tables and arrays (iterative: safe on any depth)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((c, level + 1) for c in children)
+    return deepest
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning syntax errors into a ScenarioError naming the file."""
+    """Read a TOML file; every failure becomes a ScenarioError naming the file (never its content)."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_FILE_BYTES // 1000} kB; not a scenario file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "scenario files are TOML saved as UTF-8"
+        ) from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested more than {MAX_DEPTH} levels deep; not a scenario file") from None
+    if _depth(raw) > MAX_DEPTH:
+        raise ScenarioError(f"{path}: nested more than {MAX_DEPTH} levels deep; not a scenario file")
+    return raw
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Recursively merge `override` into a copy of `base` (tables merge, other values replace)."""
-    out = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
+# --------------------------------------------------------------------------------------------
+# Merging with provenance
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Resolved:
+    """A merged scenario document and where each of its values came from.
+
+    Attributes:
+        raw: the merged document (``include`` removed).
+        sources: dotted key of every value set by a file -> that file (lists count as one value).
+        files: every file read, in the order merged.
+    """
+
+    raw: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def merge(self, other: Mapping[str, Any], source: str, sources: Mapping[str, str] | None = None) -> None:
+        """Merge `other` in (tables merge, other values replace), recording the sources."""
+        _merge_into(self.raw, other, (), self.sources, source, sources or {})
+
+
+def _merge_into(
+    base: dict[str, Any],
+    over: Mapping[str, Any],
+    prefix: tuple[str, ...],
+    sources: dict[str, str],
+    source: str,
+    over_sources: Mapping[str, str],
+) -> None:
+    for key, value in over.items():
+        path = (*prefix, str(key))
+        dotted = ".".join(path)
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge_into(base[key], value, path, sources, source, over_sources)
+            continue
+        for old in [k for k in sources if k == dotted or k.startswith(dotted + ".")]:
+            del sources[old]
+        base[key] = copy.deepcopy(value)
+        if isinstance(value, Mapping):
+            for leaf in _leaf_keys(value, path):
+                sources[leaf] = over_sources.get(leaf, source)
         else:
-            out[key] = copy.deepcopy(value)
-    return out
+            sources[dotted] = over_sources.get(dotted, source)
 
 
-def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw dict of a scenario file with its `extends` chain merged in."""
+def _leaf_keys(node: Mapping[str, Any], prefix: tuple[str, ...]) -> Iterable[str]:
+    for key, value in node.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping) and value:
+            yield from _leaf_keys(value, path)
+        else:
+            yield ".".join(path)
+
+
+def resolve(path: Path, _chain: tuple[Path, ...] = (), *, fragment: bool = False) -> Resolved:
+    """The merged document of a scenario file (or an included fragment) and its sources."""
     path = path.resolve()
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise ScenarioError(f"{path}: 'extends' forms a cycle: {cycle}")
+        raise ScenarioError(f"{_chain[-1]}: 'extends'/'include' form a cycle: {cycle}")
     raw = read_toml(path)
+    if fragment:
+        stray = [k for k in raw if k not in INCLUDE_KEYS]
+        if stray:
+            raise ScenarioError(
+                f"{path}: an included file holds sections only ({', '.join(INCLUDE_KEYS)}); "
+                f"found key {shorten(stray[0])!r}"
+            )
+    chain = (*_chain, path)
+    out = Resolved()
     parent = raw.get("extends")
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends' must be a scenario name (string)")
-    parent_path = path.parent / f"{parent}.toml"
-    if not parent_path.is_file():
-        parent_path = find_scenario(parent)
-    base = resolve_raw(parent_path, (*_chain, path))
-    base.pop("description", None)
-    return deep_merge(base, raw)
+    if parent is not None and not fragment:
+        base = resolve(resolve_reference(parent, path, "extends"), chain)
+        for own in ("name", "description"):  # a scenario's own: never inherited
+            base.raw.pop(own, None)
+            base.sources.pop(own, None)
+        out = base
+    includes = raw.get("include", [])
+    if not isinstance(includes, list):
+        raise ScenarioError(f"{path}: key include: must be a list of scenario names, e.g. [\"levers/vouchers_2020\"]")
+    for i, ref in enumerate(includes):
+        part = resolve(resolve_reference(ref, path, f"include[{i}]"), chain, fragment=True)
+        out.merge(part.raw, str(path), part.sources)
+        out.files.extend(part.files)
+    out.merge({k: v for k, v in raw.items() if k != "include"}, str(path))
+    out.files.append(path)
+    return out
 
 
+def resolve_raw(path: Path) -> dict[str, Any]:
+    """The raw dict of a scenario file with its `extends` chain and includes merged in."""
+    return resolve(Path(path)).raw
+
+
+def scenario_files(name_or_path: str | Path) -> list[Path]:
+    """The files a scenario is built from: its parents and includes, then the file itself."""
+    return list(dict.fromkeys(resolve(find_scenario(name_or_path)).files))
+
+
+# --------------------------------------------------------------------------------------------
+# Overrides
+# --------------------------------------------------------------------------------------------
 _KEY_PART = re.compile(r"^([^\[\]\s=*]+)((?:\[(?:\d+|\*)\])*)$")
 _INDEX = re.compile(r"\[(\d+|\*)\]")
 EVERY = Ellipsis
@@ -219,33 +343,103 @@ def _set_parts(node: Any, key: str, parts: list[KeyPart], i: int, value: Any) ->
     _set_parts(child, key, parts, i + 1, value)
 
 
-def _normalise_overrides(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+def _plain(value: Any) -> Any:
+    """`value` with numpy scalars turned into Python numbers (designs produce them)."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _parse_one(text: str) -> tuple[str, Any]:
+    try:
+        key, value = parse_override(text)
+    except RecursionError:
+        raise ScenarioError(f"--set {shorten(text)!r}: value nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(value) > MAX_DEPTH:
+        raise ScenarioError(f"--set {shorten(text)!r}: value nested more than {MAX_DEPTH} levels deep")
+    if any(not part.strip() for part in key.split(".")):
+        raise ScenarioError(f"--set {shorten(text)!r}: empty part in key {shorten(key)!r}")
+    return key, value
+
+
+def normalise_overrides(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """``--set`` strings (checked: depth, empty key parts) or a mapping, as ``{key: value}``."""
     if overrides is None:
         return {}
     if isinstance(overrides, Mapping):
-        return dict(overrides)
-    return dict(parse_override(o) for o in overrides)
+        return {str(k): _plain(v) for k, v in overrides.items()}
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    return dict(_parse_one(o) for o in overrides)
 
 
-def format_validation_error(source: str, exc: ValidationError) -> str:
-    """One line per problem: '<source>: key a.b.c: <message> (got <value>)'."""
-    lines = []
+def _apply(raw: dict[str, Any], over: Mapping[str, Any], sources: dict[str, str] | None = None) -> None:
+    for key, value in over.items():
+        if key.split(".")[0] in ("extends", "include"):
+            raise ScenarioError(f"--set {shorten(key)}: set 'extends' and 'include' in a scenario file, not with --set")
+        set_path(raw, key, value)
+        if sources is not None:
+            for old in [k for k in sources if k == key or k.startswith(key + ".")]:
+                del sources[old]
+            leaves = _leaf_keys(value, tuple(key.split("."))) if isinstance(value, Mapping) and value else [key]
+            sources.update(dict.fromkeys(leaves, SOURCE_SET))
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and messages
+# --------------------------------------------------------------------------------------------
+def _shown_value(got: Any) -> str:
+    text = repr(got)
+    return shorten(text, 60)
+
+
+def format_validation_error(source: str, exc: ValidationError, hidden: Mapping[str, str] | None = None) -> str:
+    """One line per problem: '<source>: key a.b.c: <message> (got <value>)'.
+
+    Unknown keys under one table are reported on one line. Values listed in `hidden` (key ->
+    file) are not echoed: the message names the file that holds them instead.
+    """
+    lines: list[str] = []
+    unknown: dict[tuple[Any, ...], list[str]] = {}
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
         if err["type"] == "extra_forbidden":
-            parent = err["loc"][:-1]
-            msg = f"unknown key; allowed here: {', '.join(_allowed_keys(parent))}"
-            if len(err["loc"]) == 3 and err["loc"][0] == "levers" and err["loc"][2] == "clause":
-                msg = "the policy clause a lever models is fixed by the lever module (infosim/levers); remove the key"
-            lines.append(f"{source}: key {loc}: {msg}")
+            if len(loc) == 3 and loc[0] == "levers" and loc[2] == "clause":
+                lines.append(f"{source}: key {key}: the policy clause a lever models is fixed by the lever module "
+                             "(infosim/levers); remove the key")
+                continue
+            unknown.setdefault(loc[:-1], []).append(str(loc[-1]))
             continue
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "string_pattern_mismatch" and "\\d{4}-" in str(err.get("ctx", {}).get("pattern", "")):
             msg = "must be a month written 'YYYY-MM'"
-        got = err.get("input")
-        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"{source}: key {loc}: {msg}{got_text}")
+        lines.append(f"{source}: key {shorten(key)}: {msg}{_got(err.get('input'), key, hidden or {})}")
+    for parent, keys in unknown.items():
+        where = ".".join(str(p) for p in (*parent, keys[0]))
+        allowed = ", ".join(_allowed_keys(parent)) or "(none)"
+        if len(keys) == 1:
+            lines.insert(0, f"{source}: key {shorten(where)}: unknown key; allowed here: {allowed}")
+        else:
+            shown = ", ".join(shorten(k, 30) for k in keys[:5]) + (", ..." if len(keys) > 5 else "")
+            table = ".".join(str(p) for p in parent) or "the top level"
+            lines.insert(
+                0, f"{source}: {len(keys)} unknown keys in {shorten(table)} ({shown}); allowed here: {allowed}"
+            )
     return "\n".join(lines)
+
+
+def _got(value: Any, key: str, hidden: Mapping[str, str]) -> str:
+    if isinstance(value, dict):
+        return ""
+    holder = next((f for k, f in hidden.items() if key == k or key.startswith(k + ".")), None)
+    if holder is not None:
+        return f" (value set in {holder})"
+    return f" (got {_shown_value(value)})"
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -253,10 +447,10 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
+        field_info = getattr(model, "model_fields", {}).get(part)
+        if field_info is None:
             return []
-        ann = field.annotation
+        ann = field_info.annotation
         args = getattr(ann, "__args__", ())
         model = next((a for a in (ann, *args) if hasattr(a, "model_fields")), None)
         if model is None:
@@ -264,19 +458,81 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
-def validate_raw(raw: Mapping[str, Any], source: str) -> Scenario:
-    """Validate a raw scenario dict; `source` names it in error messages."""
+def _check_name(raw: Mapping[str, Any], source: str) -> None:
+    name = raw.get("name")
+    if isinstance(name, str) and not _NAME_RE.match(name):
+        raise ScenarioError(
+            f"{source}: key name: must be 1 to 100 letters, digits, spaces, '_', '-' or '.', starting with a "
+            f"letter or digit (it names the results folder); got {shorten(repr(name), 40)}"
+        )
+
+
+def validate_raw(raw: Mapping[str, Any], source: str, hidden: Mapping[str, str] | None = None) -> Scenario:
+    """Validate a raw scenario dict; `source` names it in error messages.
+
+    Args:
+        raw: the merged document.
+        source: how errors name it (a file, with "(with overrides)" if any).
+        hidden: key -> file for values that must not be echoed (from parents and includes).
+    """
+    _check_name(raw, source)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(source, exc)) from None
+        raise ScenarioError(format_validation_error(source, exc, hidden)) from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply") from None
+
+
+def _hidden(sources: Mapping[str, str], top: Path) -> dict[str, str]:
+    """Keys whose values came from a file other than `top` (not echoed in messages)."""
+    return {k: f for k, f in sources.items() if f not in (str(top), SOURCE_SET)}
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+def explain_scenario(
+    name_or_path: str | Path,
+    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+) -> tuple[Scenario, dict[str, str]]:
+    """Load a scenario and say where each value came from.
+
+    Returns:
+        The validated scenario, and for every leaf key of its dump (``levers.vouchers.waves``
+        counts as one) its source: a file path, ``"--set"``, ``"file name"`` (the name taken
+        from the file's name) or ``"default"`` (the schema's default).
+    """
+    path = find_scenario(name_or_path)
+    res = resolve(path)
+    raw, sources = res.raw, res.sources
+    if "name" not in raw:
+        raw["name"] = path.stem
+        sources["name"] = SOURCE_FILE_NAME
+    over = normalise_overrides(overrides)
+    _apply(raw, over, sources)
+    source = str(path) + (" (with overrides)" if over else "")
+    scenario = validate_raw(raw, source, _hidden(sources, path.resolve()))
+    leaves = _leaf_keys(scenario.model_dump(mode="json"), ())
+    return scenario, {k: _source_of(k, sources) for k in leaves}
+
+
+def _source_of(key: str, sources: Mapping[str, str]) -> str:
+    parts = key.split(".")
+    whole = next(
+        (sources[p] for p in (".".join(parts[:i]) for i in range(len(parts), 0, -1)) if p in sources),
+        SOURCE_DEFAULT,
+    )  # the key itself, or a table set as a whole (e.g. an inline table)
+    partial = [v for k, v in sources.items() if k.startswith(key + "[")]  # one element of a list
+    return f"{whole}, then {partial[-1]}" if partial else whole
 
 
 def load_scenario(
     name_or_path: str | Path,
     overrides: Iterable[str] | Mapping[str, Any] | None = None,
 ) -> Scenario:
-    """Load a scenario by name (from `scenarios/`) or path, resolve `extends`, apply overrides.
+    """Load a scenario by name (from the search path) or path; resolve `extends` and `include`;
+    apply overrides.
 
     Args:
         name_or_path: a scenario name such as ``"jiangsu_2020"`` or a path to a TOML file.
@@ -288,21 +544,13 @@ def load_scenario(
     Raises:
         ScenarioError: with the file, the key and what is allowed.
     """
-    path = find_scenario(name_or_path)
-    raw = resolve_raw(path)
-    raw.setdefault("name", path.stem)
-    over = _normalise_overrides(overrides)
-    for key, value in over.items():
-        set_path(raw, key, value)
-    source = str(path) + (" (with --set overrides)" if over else "")
-    return validate_raw(raw, source)
+    return explain_scenario(name_or_path, overrides)[0]
 
 
 def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any] | Iterable[str]) -> Scenario:
     """A copy of `scenario` with dotted-key overrides applied and re-validated."""
     raw = scenario.model_dump(mode="python")
-    for key, value in _normalise_overrides(overrides).items():
-        set_path(raw, key, value)
+    _apply(raw, normalise_overrides(overrides))
     return validate_raw(raw, f"scenario {scenario.name!r} (overrides)")
 
 

@@ -18,9 +18,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from infosim.calendar import month_label, parse_month
 from infosim.levers import LEVER_NAMES, Levers
 from infosim.parameters import Parameters
-from infosim.parameters.types import Month, Strict
+from infosim.parameters.types import LAST_MONTH, Month, Strict
 from infosim.world.geography import CITIES
 
 __all__ = ["CITIES", "LEVER_NAMES", "Levers", "Parameters", "RunSettings", "Scenario"]
@@ -53,6 +54,16 @@ class RunSettings(Strict):
         description="Mesa agent objects (views onto the arrays) for households and enterprises: "
         "'auto' creates them up to 200,000 agents of a kind",
     )
+
+    @model_validator(mode="after")
+    def _ends_within_calendar(self) -> RunSettings:
+        last = month_label(self.months - 1, self.start)
+        if parse_month(last) > parse_month(LAST_MONTH):
+            raise ValueError(
+                f"start {self.start} + {self.months} months ends in {last}, after {LAST_MONTH} "
+                "(the calendar infosim supports)"
+            )
+        return self
 
 
 class Scenario(Strict):

@@ -94,6 +94,31 @@ def test_validate_reports_each_bad_file(tmp_path: Path) -> None:
 def test_scenarios_list_and_show() -> None:
     listing = infosim("scenarios", "list")
     assert listing.returncode == 0 and "vouchers_targeted" in listing.stdout
-    shown = infosim("scenarios", "show", "vouchers_targeted")
+    assert "package" in listing.stdout  # where each scenario comes from
+    shown = infosim("scenarios", "show", "vouchers_targeted", "--json")
     assert shown.returncode == 0
     assert json.loads(shown.stdout)["levers"]["vouchers"]["eligibility"] == "rural_or_elderly"
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["batch"], ["scenarios", "show"]], ids=["infosim", "run", "batch", "show"]
+)
+def test_help_lists_flags_without_a_type(command: list[str]) -> None:
+    proc = infosim(*command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    flag_lines = [line for line in proc.stdout.splitlines() if "--help" in line or "--keep-agents" in line]
+    assert flag_lines and not any("<bool>" in line for line in flag_lines), flag_lines
+
+
+@pytest.mark.slow
+def test_second_run_into_a_folder_replaces_the_previous_results(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = infosim("run", "baseline", "--households", "300", "--months", "6", "--keep-agents", "--out", str(out))
+    assert first.returncode == 0 and "replaced" not in first.stderr
+    assert (out / "agents.parquet").is_file()
+    second = infosim("run", "vouchers_only", "--households", "300", "--months", "4", "--out", str(out))
+    assert second.returncode == 0, second.stderr
+    assert f"replaced the previous results in {out}" in second.stderr
+    assert not (out / "agents.parquet").exists()  # nothing of the first run is left to mix in
+    assert len(pd.read_parquet(out / "timeseries.parquet")) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left

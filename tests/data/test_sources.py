@@ -3,7 +3,9 @@ every uncertain parameter is documented in parameters.md; every lever names its 
 
 import importlib
 import re
+import tomllib
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +86,14 @@ def test_the_clause_is_not_scenario_data() -> None:
     """A lever's clause is a constant of its module: a scenario cannot relabel it."""
     with pytest.raises(ScenarioError, match=r"levers\.vouchers\.clause.*fixed by the lever module"):
         scenario_from_dict({"name": "x", "levers": {"vouchers": {"clause": "99"}}})
+
+
+LEVER_FILES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "levers").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", LEVER_FILES, ids=lambda p: Path(p).stem)
+def test_every_shipped_lever_sizing_cites_its_policy_clause(path: Path) -> None:
+    """The lever sizings included by the shipped scenarios name the clause they size."""
+    text = path.read_text(encoding="utf-8")
+    assert list(tomllib.loads(text)) == ["levers"] and len(tomllib.loads(text)["levers"]) == 1, path
+    assert re.search(r"苏政办发〔2020〕31号, clauses? \d+(, \d+)*", text), f"{path}: cite the clause it sizes"

@@ -19,6 +19,7 @@ from .toy import toy_run
 REPO = Path(__file__).resolve().parents[2]
 LIFE = "parameters.phones.life_months"
 CLAIM = "levers.vouchers.claim_share"
+LIFE_COL, CLAIM_COL = "phones_life_months", "vouchers_claim_share"  # their plain column names
 SPECS = sorted((REPO / "experiments").glob("*.toml"))
 
 
@@ -36,7 +37,7 @@ def test_results_are_tidy_long_tables(toy_dir: Path, tmp_path: Path) -> None:
     exp = toy_sweep(toy_dir, uncertainties={LIFE: {"values": [24, 36]}})
     report = run_experiment(exp, tmp_path / "x", executor="serial", run_function=toy_run)
     res = load_results(report)
-    ids = ["run_id", "scenario", "point", "replicate", "seed", LIFE, CLAIM]
+    ids = ["run_id", "scenario", "point", "replicate", "seed", LIFE_COL, CLAIM_COL]
     for table in (res.timeseries, res.summary, res.breakdowns, res.ledger):
         assert list(table.columns[: len(ids)]) == ids
     assert len(res.summary) == 16 and res.summary["run_id"].is_unique
@@ -44,7 +45,8 @@ def test_results_are_tidy_long_tables(toy_dir: Path, tmp_path: Path) -> None:
     long = res.timeseries_long()
     assert set(long["metric"]) == {"adopters", "spend_yuan", "fiscal_spend_yuan"}
     assert len(res.summary_long) == 16 * 3
-    assert res.varied == [LIFE, CLAIM]
+    assert res.varied == [LIFE_COL, CLAIM_COL]
+    assert res.columns == {LIFE_COL: LIFE, CLAIM_COL: CLAIM}
     # paired seeds: the same replicate seed everywhere; the toy's spending depends on it only
     per_rep = res.summary.groupby("replicate")["spend_total_yuan"].nunique()
     assert (per_rep == 1).all()
@@ -61,7 +63,7 @@ def test_labels_appear_in_result_columns(toy_dir: Path, tmp_path: Path) -> None:
     )
     run_experiment(exp, tmp_path / "x", executor="serial", run_function=toy_run)
     res = load_results(tmp_path / "x")
-    assert res.summary["levers.gigabit.pilot_cities"].tolist() == ["one", "two"]
+    assert res.summary["gigabit_pilot_cities"].tolist() == ["one", "two"]
     assert res.scenario(res.done_ids[1]).levers.gigabit.pilot_cities == ["Nanjing", "Suzhou"]
 
 

@@ -17,6 +17,7 @@ from .helpers import assert_same_results, toy_sweep
 from .toy import toy_run
 
 LIFE = "parameters.phones.life_months"
+LIFE_COL, CLAIM_COL = "phones_life_months", "vouchers_claim_share"  # their plain column names
 
 
 def run_toy(toy_dir: Path, out: Path, **kwargs: object):
@@ -55,10 +56,10 @@ def test_failed_run_is_recorded_with_traceback_and_others_complete(toy_dir: Path
     assert report.failures[0][1] == "RuntimeError: toy failure for life_months=13.0"
     res = load_results(tmp_path / "x")
     failed = res.failed
-    assert len(failed) == 8 and (failed[LIFE] == 13).all()
+    assert len(failed) == 8 and (failed[LIFE_COL] == 13).all()
     assert failed["error"].str.startswith("Traceback (most recent call last)").all()
-    assert (res.manifest.loc[res.manifest[LIFE] != 13, "status"] == "done").all()
-    assert set(res.summary["run_id"]) == set(res.manifest.loc[res.manifest[LIFE] != 13, "run_id"])
+    assert (res.manifest.loc[res.manifest[LIFE_COL] != 13, "status"] == "done").all()
+    assert set(res.summary["run_id"]) == set(res.manifest.loc[res.manifest[LIFE_COL] != 13, "run_id"])
     on_disk = pd.read_parquet(tmp_path / "x" / "manifest.parquet")
     assert on_disk["status"].value_counts().to_dict() == {"done": 16, "failed": 8}
 
@@ -67,7 +68,7 @@ def test_datasets_are_plain_parquet_folders(toy_dir: Path, tmp_path: Path) -> No
     run_toy(toy_dir, tmp_path / "x")
     summary = pd.read_parquet(tmp_path / "x" / "summary")
     assert len(summary) == 8
-    assert {"run_id", "scenario", "replicate", "seed", LIFE, "levers.vouchers.claim_share"} <= set(summary.columns)
+    assert {"run_id", "scenario", "replicate", "seed", LIFE_COL, CLAIM_COL} <= set(summary.columns)
     ts = pd.read_parquet(tmp_path / "x" / "timeseries")
     assert len(ts) == 8 * 6
 
@@ -157,8 +158,8 @@ def test_outputs_filter_and_unknown_output_stops_the_experiment(toy_dir: Path, t
         "point",
         "replicate",
         "seed",
-        LIFE,
-        "levers.vouchers.claim_share",
+        LIFE_COL,
+        CLAIM_COL,
     ]
     bad = exp.with_options(outputs=["users_6g"])
     with pytest.raises(SpecError, match=r"key outputs: 'users_6g' match no output of the model"):

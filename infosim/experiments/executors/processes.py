@@ -3,15 +3,21 @@
 Workers are started with ``forkserver`` (``spawn`` where it is unavailable), never ``fork``, so
 they do not inherit the parent's threads or open files. BLAS thread pools are limited to one
 thread per worker to avoid oversubscribing the cores.
+
+Each worker watches its parent: if the process that runs the experiment dies — even by
+SIGKILL, which runs no clean-up — the workers exit at once, and with them the forkserver and
+the resource tracker, so nothing of a killed sweep keeps running or holds its output open.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as wait_for
 from typing import TypeVar
 
 from infosim.experiments.executors.base import Executor
@@ -25,6 +31,23 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 def start_method() -> str:
     """``forkserver`` where available, else ``spawn``."""
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+def exit_with_parent() -> None:
+    """Worker initializer: a daemon thread ends this worker as soon as its parent process is gone.
+
+    ``multiprocessing.parent_process().sentinel`` becomes readable when the parent exits for
+    any reason (its end of a pipe closes), so this also works after a SIGKILL of the parent.
+    """
+    parent = mp.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        wait_for([parent.sentinel])
+        os._exit(70)  # EX_SOFTWARE: the parent vanished; nothing here can be saved
+
+    threading.Thread(target=watch, name="infosim-exit-with-parent", daemon=True).start()
 
 
 class ProcessExecutor(Executor):
@@ -61,6 +84,7 @@ class ProcessExecutor(Executor):
             max_workers=self.workers,
             mp_context=mp.get_context(start_method()),
             max_tasks_per_child=self.max_tasks_per_child,
+            initializer=exit_with_parent,
         )
 
     def start(self) -> None:
