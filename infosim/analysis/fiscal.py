@@ -29,8 +29,10 @@ PRODUCT_FIRST_MONTH = {
     "phone5g": "m_phone5g", "smart_home": "m_smart_home", "tv4k": "m_tv4k", "gigabit": "m_gigabit",
     "cloud_core": "m_core", "cloud_star": "m_star", "super_deduction": "m_core",
 }
-#: Products whose payments are always deadweight (services are bought anyway).
-ALWAYS_DEADWEIGHT = frozenset({"services"})
+#: Products whose payments are always deadweight: routine goods (and services) bought anyway.
+ALWAYS_DEADWEIGHT = frozenset({"goods", "services"})
+#: Products whose payments are always additional: goods bought only to reach a voucher's minimum.
+ALWAYS_ADDITIONAL = frozenset({"goods_topup"})
 AGENT_KINDS = ("household", "enterprise")
 STATUSES = ("deadweight", "pulled_forward", "never_in_run")
 
@@ -141,6 +143,7 @@ def classify_payments(payments: pd.DataFrame, baseline_agents: pd.DataFrame) -> 
     status[known & (baseline_month > month) & (baseline_month < NEVER)] = "pulled_forward"
     status[known & (baseline_month >= NEVER)] = "never_in_run"
     status[pay["product"].isin(ALWAYS_DEADWEIGHT).to_numpy()] = "deadweight"
+    status[pay["product"].isin(ALWAYS_ADDITIONAL).to_numpy()] = "never_in_run"
     pay["baseline_month"] = baseline_month
     pay["status"] = status
     return pay.reset_index(drop=True)

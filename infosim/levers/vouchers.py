@@ -43,6 +43,7 @@ Eligibility = Literal["all", "low_income", "rural", "elderly", "rural_or_elderly
 #: pays for anything, services included.
 VoucherProduct = Literal["phone5g", "smart_home", "tv4k", "gigabit", "goods"]
 GOODS = "goods"
+GOODS_TOPUP = "goods_topup"  # goods bought only to reach a voucher's minimum spend (payment log)
 
 
 class VoucherWave(Strict):
@@ -228,15 +229,20 @@ class Vouchers(Lever):
         if redeemers.size == 0:
             return LeverSettlement()
         face = face[qualifies]
-        done = self.redeem(ctx.month, redeemers, purchase.product, ctx.hh_draws[HouseholdDraw.ORDER])
+        bought_anyway = decision.without[redeemers]
+        product = purchase.product
+        if product == GOODS:  # the payment log tells goods bought anyway from a top-up to the minimum
+            product = np.where(bought_anyway, GOODS, GOODS_TOPUP)
+        done = self.redeem(ctx.month, redeemers, product, ctx.hh_draws[HouseholdDraw.ORDER])
         paid = np.isin(redeemers, done)
-        anyway = decision.without[redeemers] & paid
+        anyway = bought_anyway & paid
         return LeverSettlement(
             paid_rows=redeemers[paid], paid_yuan=face[paid], freed_rows=redeemers[anyway], freed_yuan=face[anyway]
         )
 
-    def redeem(self, month: int, redeemers: np.ndarray, product: str, order_u: np.ndarray) -> np.ndarray:
-        """Pay the face value to `redeemers` (agent indices) for `product`; clear their vouchers.
+    def redeem(self, month: int, redeemers: np.ndarray, product: str | np.ndarray, order_u: np.ndarray) -> np.ndarray:
+        """Pay the face value to `redeemers` (agent indices) for `product` (one, or one per
+        redeemer); clear their vouchers.
 
         Returns:
             The agent indices actually paid.

@@ -3,6 +3,7 @@ intervals that shrink with replicates, and clear errors."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -106,15 +107,18 @@ def test_effect_is_mean_paired_difference_with_t_interval(small_runs: list[RunRe
 
 @pytest.mark.slow
 def test_confidence_intervals_shrink_as_replicates_grow() -> None:
-    seeds = tuple(range(101, 109))
+    """Nested replicate sets of 4, 8 and 16 (with 2 replicates the interval rests on one degree of
+    freedom: its width is itself too noisy to order reliably)."""
+    seeds = tuple(range(101, 117))
     results = runs(("baseline", "terminal_subsidy_only"), seeds)
     widths = []
-    for n in (2, 4, 8):  # nested: the first n replicates
+    for n in (4, 8, 16):  # nested: the first n replicates
         chosen = [r for r in results if r.seed in seeds[:n]]
-        eff = compare(chosen, "baseline").effects
-        eff = eff[eff["effect"] != 0]
-        widths.append(float(np.median((eff["ci_high"] - eff["ci_low"]) / eff["effect"].abs())))
-    assert widths[0] > widths[1] > widths[2]
+        eff = compare(chosen, "baseline").effects.set_index(["outcome", "horizon"])
+        widths.append(eff["ci_high"] - eff["ci_low"])
+    varying = widths[-1] > 0
+    for wider, narrower in itertools.pairwise(widths):  # outcome by outcome, the typical interval narrows
+        assert float(np.median(narrower[varying] / wider[varying])) < 0.8
 
 
 def test_default_horizons_skip_months_outside_short_runs() -> None:
