@@ -158,7 +158,7 @@ def _register_optional(module: str) -> None:
     mod.register(app)
 
 
-for _module in ("cli_experiments", "cli_analysis"):
+for _module in ("cli_experiments", "cli_analysis", "cli_sensitivity"):
     _register_optional(_module)
 
 
