@@ -60,10 +60,15 @@ def _spend(lever: str) -> Outcome:
 #: Time-series quantities beyond the outcome registry: public money by lever.
 _EXTRA_OUTCOMES = {o.name: o for o in map(_spend, ("vouchers", "terminal_subsidy", "cloud_incentive", "buildout"))}
 
-#: Breakdown quantities: (dimension, groups or None for all, metric). Breakdowns are end-of-run.
-BREAKDOWN_QUANTITIES: dict[str, tuple[str, tuple[str, ...] | None, str]] = {
-    "voucher_yuan_q1_q2": ("income_quintile", ("Q1", "Q2"), "fiscal_vouchers_yuan"),
-    "voucher_yuan_all": ("income_quintile", None, "fiscal_vouchers_yuan"),
+_HOUSEHOLD_MONEY = ("fiscal_vouchers_yuan", "fiscal_terminal_subsidy_yuan")
+
+#: Breakdown quantities: (dimension, groups or None for all, breakdown metrics summed).
+#: Breakdowns are end-of-run totals.
+BREAKDOWN_QUANTITIES: dict[str, tuple[str, tuple[str, ...] | None, tuple[str, ...]]] = {
+    "voucher_yuan_q1_q2": ("income_quintile", ("Q1", "Q2"), ("fiscal_vouchers_yuan",)),
+    "voucher_yuan_all": ("income_quintile", None, ("fiscal_vouchers_yuan",)),
+    "household_yuan_q1_q2": ("income_quintile", ("Q1", "Q2"), _HOUSEHOLD_MONEY),
+    "household_yuan_all": ("income_quintile", None, _HOUSEHOLD_MONEY),
 }
 
 
@@ -182,6 +187,35 @@ METRICS: tuple[PolicyMetric, ...] = (
         "extra information consumption per extra public yuan of all levers together, paired "
         "against the same-seed baseline run",
     ),
+    # Whole-policy effects of any scenario (e.g. an optimiser's candidate, via for_scenario).
+    PolicyMetric(
+        "extra_consumption", "Additional information consumption", "yuan", "difference", CONSUMPTION, None,
+        "jiangsu_2020", "information consumption cumulated to the horizon minus the same-seed baseline run's",
+        scale=1e9, scale_label="bn yuan",
+    ),
+    PolicyMetric(
+        "extra_5g_network_users", "Additional 5G network users", "persons", "difference", "users_5g_network",
+        None, "jiangsu_2020", "5G network users at the horizon minus the same-seed baseline run's",
+        scale=1e6, scale_label="million",
+    ),
+    PolicyMetric(
+        "extra_core_cloud_firms", "Additional firms with core business on cloud", "firms", "difference",
+        "firms_core_cloud", None, "jiangsu_2020",
+        "firms with core business on cloud at the horizon minus the same-seed baseline run's",
+        scale=1e3, scale_label="thousand",
+    ),
+    PolicyMetric(
+        "public_money", "Public money spent", "yuan", "difference", MONEY, None, "jiangsu_2020",
+        "public money of all levers cumulated to the horizon (the baseline spends none)",
+        scale=1e9, scale_label="bn yuan",
+    ),
+    PolicyMetric(
+        "household_money_share_bottom_40",
+        "Share of household subsidy and voucher money reaching the two lowest income quintiles", "share",
+        "share", "household_yuan_q1_q2", "household_yuan_all", "jiangsu_2020",
+        "voucher and terminal-subsidy money received by households of income quintiles Q1 and Q2 over all "
+        "such money received, over the whole run (end-of-run breakdowns of the policy runs)",
+    ),
 )
 METRIC_BY_NAME: dict[str, PolicyMetric] = {m.name: m for m in METRICS}
 
@@ -228,8 +262,8 @@ def _quantity_values(data: ComparisonData, names: Sequence[str], horizon: str) -
         if bd.empty or "metric" not in bd.columns:
             raise AnalysisError(f"{data.source}: the runs stored no breakdowns (needed for {', '.join(wanted)})")
         for n in wanted:
-            dim, groups, metric = BREAKDOWN_QUANTITIES[n]
-            sel = bd[(bd["dimension"] == dim) & (bd["metric"] == metric)]
+            dim, groups, metrics = BREAKDOWN_QUANTITIES[n]
+            sel = bd[(bd["dimension"] == dim) & bd["metric"].isin(metrics)]
             if groups is not None:
                 sel = sel[sel["group"].isin(groups)]
             sums = sel.groupby("run_id", sort=False)["value"].sum()

@@ -1,7 +1,15 @@
-"""Sensitivity indices from stored ``sobol`` and ``morris`` sweeps (SALib analyzers).
+"""Global sensitivity analysis: the public API.
 
-The outcome is a summary column (e.g. ``users_5g_network_end``), averaged over replicates at
-each design point. Indices refer to the sampled keys on the unit scale the design used.
+* :func:`run_sensitivity` — the two-stage analysis of a spec (``infosim sensitivity SPEC.toml``):
+  Morris screening over every uncertain parameter, then Sobol' indices of the ones that matter,
+  for paired policy effects, with convergence and seed-noise checks;
+* :func:`replicate_check` — how many replicates intervals need (``infosim sensitivity replicates``);
+* :func:`load_sensitivity`, :func:`write_sensitivity_docs` — read an analysis, write it as Markdown;
+* :func:`sobol_indices`, :func:`morris_indices` — indices of one summary column of a stored
+  ``sobol`` / ``morris`` sweep (``infosim sweep``), averaged over replicates at each point, on the
+  unit scale the design used.
+
+See ``docs/sensitivity.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +20,24 @@ import numpy as np
 import pandas as pd
 
 from infosim.experiments.results import Results
+from infosim.experiments.sensitivity_replicates import replicate_check
+from infosim.experiments.sensitivity_report import write_sensitivity_docs
+from infosim.experiments.sensitivity_results import SensitivityResults, load_sensitivity
+from infosim.experiments.sensitivity_run import estimate_sensitivity, run_sensitivity
+from infosim.experiments.sensitivity_spec import SensitivitySpec, load_sensitivity_spec
+
+__all__ = [
+    "SensitivityResults",
+    "SensitivitySpec",
+    "estimate_sensitivity",
+    "load_sensitivity",
+    "load_sensitivity_spec",
+    "morris_indices",
+    "replicate_check",
+    "run_sensitivity",
+    "sobol_indices",
+    "write_sensitivity_docs",
+]
 
 
 def _block(res: Results, outcome: str, scenario: str | None, policy: int | None) -> tuple[pd.DataFrame, np.ndarray]:

@@ -124,7 +124,7 @@ def needed_outputs(outcomes: Iterable[OutcomeDef]) -> list[str]:
         if o.metric is not None:
             for q in o.metric.quantities:
                 src = quantity_outcome(q)
-                names.append(src.source if src is not None else BREAKDOWN_QUANTITIES[q][2])
+                names += [src.source] if src is not None else list(BREAKDOWN_QUANTITIES[q][2])
         else:
             names.append(BY_NAME[o.outcome or ""].source)
     return list(dict.fromkeys(names))

@@ -6,7 +6,7 @@ other M - n (see :func:`infosim.experiments.sensitivity_stats.coverage_table`). 
 whose intervals cover about as often as they claim is the replicate count to use::
 
     results/<name>-replicates/
-      (an ordinary batch folder: experiment.json, manifest.parquet, runs/, timeseries/, ...)
+      pool/                   the runs (an ordinary batch folder, as `infosim batch` writes)
       coverage.parquet        metric, n, coverage (and its interval), target, half-width, ...
       values.parquet          the metrics per replicate
       replicate_check.json    settings, recommended replicate count, runs and time
@@ -28,6 +28,9 @@ from infosim.experiments.sensitivity_results import COVERAGE_FILE, REPLICATES_ME
 from infosim.experiments.sensitivity_spec import SensitivitySpec, load_sensitivity_spec
 from infosim.experiments.sensitivity_stats import coverage_table, recommended_replicates
 from infosim.experiments.store import StoreError, atomic_write_json, atomic_write_parquet
+
+POOL_DIR = "pool"
+VALUES_FILE = "values.parquet"
 
 
 def _stderr(line: str) -> None:
@@ -91,12 +94,15 @@ def replicate_check(
     folder = Path(out) if out is not None else Path("results") / f"{spec.name}-replicates"
     exp = replicate_experiment(plan)
     log(exp.describe().splitlines()[0])
-    report = run_experiment(exp, folder, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
-                            overwrite=overwrite, progress=progress, run_function=run_function)
+    if overwrite:
+        for name in (COVERAGE_FILE, VALUES_FILE, REPLICATES_META):
+            (folder / name).unlink(missing_ok=True)
+    report = run_experiment(exp, folder / POOL_DIR, executor=executor, workers=workers, scheduler=scheduler,
+                            resume=resume, overwrite=overwrite, progress=progress, run_function=run_function)
     log(report.summary_line())
     if not report.ok:
         raise StoreError(f"{folder}: {report.failed} run(s) failed; rerun with --resume")
-    values = metric_values(folder, [o.metric for o in plan.outcomes], horizon=spec.horizon)
+    values = metric_values(folder / POOL_DIR, [o.metric for o in plan.outcomes], horizon=spec.horizon)
     ids = {(o.metric.name, o.metric.scenario): o.id for o in plan.outcomes if o.metric is not None}
     values["metric"] = [ids[k] for k in zip(values["metric"], values["scenario"], strict=True)]
     kinds = {o.id: o.kind for o in plan.outcomes}
@@ -108,7 +114,7 @@ def replicate_check(
     recommended = recommended_replicates(table, rc.tolerance)
     table.attrs["recommended"] = recommended
     atomic_write_parquet(folder / COVERAGE_FILE, table)
-    atomic_write_parquet(folder / "values.parquet", samples)
+    atomic_write_parquet(folder / VALUES_FILE, samples)
     atomic_write_json(folder / REPLICATES_META, {
         "spec": spec.model_dump(mode="json"), "recommended": recommended, "pool": rc.pool, "n": rc.n,
         "households": rc.households or spec.households, "months": rc.months or spec.months,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from infosim.errors import SpecError
 from infosim.experiments.seeds import MAX_SEED
-from infosim.experiments.spec import format_spec_errors, read_spec_file, scenario_key_error
+from infosim.experiments.spec import read_spec_file, scenario_key_error
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -230,6 +230,46 @@ def check_spec(spec: SensitivitySpec, source: str) -> None:
         raise SpecError("\n".join(lines))
 
 
+def _allowed(loc: tuple[Any, ...]) -> list[str]:
+    """Keys allowed at `loc` of a sensitivity spec."""
+    node: Any = SensitivitySpec
+    for part in loc:
+        if isinstance(part, int) or not hasattr(node, "model_fields") or part not in node.model_fields:
+            continue
+        node = next((a for a in _flatten(node.model_fields[part].annotation) if hasattr(a, "model_fields")), None)
+    return sorted(node.model_fields) if node is not None and hasattr(node, "model_fields") else []
+
+
+def _flatten(ann: Any) -> list[Any]:
+    """`ann` and every type inside it (list[str | MetricEntry] -> list, str, MetricEntry, ...)."""
+    out = [ann]
+    for arg in getattr(ann, "__args__", ()):
+        out += _flatten(arg)
+    return out
+
+
+def format_errors(source: str, exc: ValidationError) -> str:
+    """One line per problem: ``<file>: key <key>: <message>``."""
+    lines = []
+    errors = exc.errors()
+    # A table given where a name-or-table is allowed: report the table's problem, not "not a string".
+    tables = {e["loc"][:2] for e in errors if "MetricEntry" in e["loc"]}
+    for err in errors:
+        if "str" in err["loc"] and err["loc"][:2] in tables:
+            continue
+        loc = tuple(p for p in err["loc"] if p not in ("str", "MetricEntry"))
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key; allowed here: {', '.join(_allowed(loc[:-1]))}"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif not isinstance(err.get("input"), dict | list) and err["type"] not in ("value_error", "assertion_error"):
+            msg += f" (got {err.get('input')!r})"
+        lines.append(f"{source}: key {where}: {msg}")
+    return "\n".join(dict.fromkeys(lines))
+
+
 def spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> SensitivitySpec:
     """Validate a sensitivity spec given as a dict; `source` names it in errors.
 
@@ -239,7 +279,7 @@ def spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> SensitivitySp
     try:
         spec = SensitivitySpec.model_validate(raw)
     except ValidationError as exc:
-        raise SpecError(format_spec_errors(source, exc)) from None
+        raise SpecError(format_errors(source, exc)) from None
     check_spec(spec, source)
     return spec
 

@@ -155,3 +155,29 @@ def test_enterprise_parameters_are_inert_for_the_voucher_multiplier(run_cached) 
     assert not np.allclose(*(run_cached("baseline", SEEDS[0], 2000, 24, s).timeseries["firms_core_cloud"]
                              for s in sets))  # the parameters do change the firms...
     np.testing.assert_allclose(got[0]["value"], got[1]["value"], rtol=1e-9)  # ...not the voucher effect
+
+
+@pytest.mark.parametrize(
+    ("metric", "outcome"),
+    [("extra_consumption", "info_consumption_yuan"), ("extra_5g_network_users", "users_5g_network"),
+     ("extra_core_cloud_firms", "firms_core_cloud"), ("public_money", "fiscal_spend_yuan")],
+    ids=["consumption", "5g-users", "cloud-firms", "money"],
+)
+def test_whole_policy_effects_are_the_comparison_effects(runs, metric: str, outcome: str) -> None:
+    mine = policy_effects(runs, [metric]).iloc[0]
+    eff = compare(runs, "baseline", horizons=["2021-12"]).effects
+    theirs = eff[(eff["scenario"] == "jiangsu_2020") & (eff["outcome"] == outcome)].iloc[0]
+    assert mine["estimate"] == pytest.approx(theirs["effect"], rel=1e-12)
+    assert mine["ci_high"] == pytest.approx(theirs["ci_high"], rel=1e-12)
+
+
+def test_household_money_share_counts_vouchers_and_subsidies(runs) -> None:
+    got = policy_effects(runs, ["household_money_share_bottom_40"]).iloc[0]
+    low = total = 0.0
+    for seed in SEEDS:
+        bd = next(r for r in runs if r.scenario == "jiangsu_2020" and r.seed == seed).breakdowns
+        q = bd[(bd["dimension"] == "income_quintile")
+               & bd["metric"].isin(["fiscal_vouchers_yuan", "fiscal_terminal_subsidy_yuan"])]
+        low += q.loc[q["group"].isin(["Q1", "Q2"]), "value"].sum()
+        total += q["value"].sum()
+    assert got["estimate"] == pytest.approx(low / total)
