@@ -111,14 +111,15 @@ def replicate_check(
     sd = samples.groupby("metric", sort=False)["value"].agg(["mean", "std"]).rename(
         columns={"mean": "replicate_mean", "std": "replicate_sd"})
     table = table.merge(sd, left_on="metric", right_index=True, how="left")
-    recommended = recommended_replicates(table, rc.tolerance)
+    recommended = recommended_replicates(table, rc.tolerance, rc.min_width_ratio)
     table.attrs["recommended"] = recommended
     atomic_write_parquet(folder / COVERAGE_FILE, table)
     atomic_write_parquet(folder / VALUES_FILE, samples)
     atomic_write_json(folder / REPLICATES_META, {
         "spec": spec.model_dump(mode="json"), "recommended": recommended, "pool": rc.pool, "n": rc.n,
         "households": rc.households or spec.households, "months": rc.months or spec.months,
-        "level": spec.confidence, "tolerance": rc.tolerance, "runs": report.total,
+        "level": spec.confidence, "tolerance": rc.tolerance, "min_width_ratio": rc.min_width_ratio,
+        "permutations": rc.permutations, "runs": report.total,
         "elapsed_s": round(report.elapsed_s, 1), "metrics": {o.id: o.label for o in plan.outcomes},
     })
     return table

@@ -202,20 +202,25 @@ def _coverage_section(res: SensitivityResults, fig: str | None) -> list[str]:
     lines = ["## How many replicates", "",
              f"{meta['pool']} paired replicates of every scenario at the default parameters "
              f"({meta['households']:,} households, {meta['months']} months). For each n, the pool is split "
-             "into disjoint blocks of n replicates (independent seeds, 20 random splits); each block gives the "
-             "interval the reports print (paired t for differences, delta-method ratio of means for ratios), "
-             "and the reference is the estimate from the other replicates. `target` is the coverage a correct "
-             "interval has against that finite reference (just under 95%). `[low, high]` counts only one split's "
-             "blocks as independent.", ""]
+             f"into disjoint blocks of n replicates (independent seeds, {meta.get('permutations', 20)} random "
+             "splits); each block gives the interval the reports print (paired t for differences, delta-method "
+             "ratio of means for ratios and shares), and the reference is the estimate from the other "
+             "replicates. `target` is the coverage a correct interval has against that finite reference (just "
+             "under 95%); `[low, high]` counts only one split's blocks as independent. `narrowest` is the 5th "
+             "percentile of the half-widths over their median: one interval in twenty looks that much more "
+             "precise than the typical one.", ""]
     rec = meta.get("recommended")
-    lines += [f"**Recommended replicates: {rec}** (the smallest n whose coverage is within "
-              f"{meta['tolerance']:.0%} of its target for every metric, and stays so for larger n)."
-              if rec else "**No n checked reaches the target coverage for every metric.**", ""]
+    rule = (f"intervals calibrated (coverage not significantly more than {meta['tolerance']:.0%} below target) "
+            f"and reliable (`narrowest` at least {meta.get('min_width_ratio', 0.5):.2f}) for every metric, "
+            "at this n and every larger one checked")
+    lines += [f"**Recommended replicates: {rec}** — {rule}." if rec else
+              f"**No n checked qualifies** ({rule}).", ""]
     if fig:
         lines += [f"![Coverage against replicates]({fig})", ""]
     rows = [{"Metric": f"`{r.metric}`", "n": int(r.n), "coverage [low, high]":
              f"{r.coverage:.1%} [{r.coverage_low:.0%}, {r.coverage_high:.0%}]", "target": f"{r.target:.1%}",
              "median half-width": fmt_num(r.half_width), "relative": f"{r.rel_half_width:.1%}",
+             "narrowest": f"{r.narrow_ratio:.2f}",
              "per-replicate sd": fmt_num(r.replicate_sd)} for r in c.itertuples()]
     lines += [markdown_table(pd.DataFrame(rows)), ""]
     return lines

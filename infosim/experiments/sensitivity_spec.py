@@ -103,7 +103,10 @@ class ReplicateOptions(BaseModel):
         metrics: metrics checked (names or tables as in ``metrics``; default: the spec's).
         households, months: scale of its runs (default: the spec's).
         permutations: random splits of the pool per n.
-        tolerance: n is enough when every metric's coverage is within this of its target.
+        tolerance: intervals count as calibrated unless their coverage is significantly more than
+            this below the target.
+        min_width_ratio: ... and as reliable when 19 in 20 are at least this share of the typical
+            width (see :func:`~infosim.experiments.sensitivity_stats.recommended_replicates`).
     """
 
     model_config = _STRICT
@@ -114,6 +117,7 @@ class ReplicateOptions(BaseModel):
     months: int | None = Field(None, ge=1)
     permutations: int = Field(20, ge=1, le=10_000)
     tolerance: float = Field(0.02, ge=0.0, le=1.0)
+    min_width_ratio: float = Field(0.5, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _check_n(self) -> ReplicateOptions:

@@ -338,7 +338,8 @@ def coverage_table(
         coverage_high, target, half_width, rel_half_width, unbounded, reference`` —
         ``coverage_low/high`` is a Wilson interval counting only one split's blocks as
         independent (conservative); ``target`` is what a correct interval achieves against the
-        finite reference (:func:`target_coverage`);
+        finite reference (:func:`target_coverage`); ``narrow_ratio`` is the 5th percentile of the
+        half-widths over their median (how much narrower than typical 1 interval in 20 looks);
         ``half_width`` is the median interval half-width, ``rel_half_width`` over |reference|.
     """
     rng = np.random.default_rng(seed)
@@ -370,13 +371,15 @@ def coverage_table(
             cov = covered / total
             low, high = _wilson(cov * per_split, per_split)
             half = float(np.median(halves)) if halves else np.nan
+            narrow = float(np.percentile(halves, 5)) / half if halves and half > 0 else np.nan
             rows.append({"metric": metric, "n": n, "pool": pool, "blocks": total, "coverage": cov,
                          "coverage_low": low, "coverage_high": high, "target": target_coverage(n, pool - n, level),
-                         "half_width": half,
+                         "half_width": half, "narrow_ratio": narrow,
                          "rel_half_width": half / abs(ref_all) if ref_all else np.nan,
                          "unbounded": unbounded, "reference": ref_all})
     return pd.DataFrame(rows, columns=["metric", "n", "pool", "blocks", "coverage", "coverage_low", "coverage_high",
-                                       "target", "half_width", "rel_half_width", "unbounded", "reference"])
+                                       "target", "half_width", "narrow_ratio", "rel_half_width", "unbounded",
+                                       "reference"])
 
 
 def target_coverage(n: int, m: int, level: float = 0.95) -> float:
@@ -389,12 +392,19 @@ def target_coverage(n: int, m: int, level: float = 0.95) -> float:
     return float(2 * stats.t.cdf(tcrit * np.sqrt(m / (m + n)), n - 1) - 1)
 
 
-def recommended_replicates(table: pd.DataFrame, tolerance: float = 0.02) -> int | None:
-    """The smallest n whose coverage is within `tolerance` of its target (or above it) for
-    every metric, and stays so for every larger n checked; None if no n checked qualifies."""
+def recommended_replicates(table: pd.DataFrame, tolerance: float = 0.02, min_width_ratio: float = 0.5) -> int | None:
+    """The replicate count the coverage check supports.
+
+    n is enough when, for every metric, its intervals are *calibrated* — coverage not
+    significantly below the target (the upper end of its interval at least ``target -
+    tolerance``) — and *reliable*: 19 intervals in 20 are at least `min_width_ratio` as wide as
+    the typical one, so an interval rarely looks much more precise than it is. The smallest n
+    that qualifies, and for which every larger n checked qualifies too; None if none does.
+    """
     if table.empty:
         return None
-    ok = (table["coverage"] >= table["target"] - tolerance).groupby(table["n"]).all()
+    good = (table["coverage_high"] >= table["target"] - tolerance) & (table["narrow_ratio"] >= min_width_ratio)
+    ok = good.groupby(table["n"]).all()
     ns = sorted(ok.index)
     for i, n in enumerate(ns):
         if all(ok[m] for m in ns[i:]):

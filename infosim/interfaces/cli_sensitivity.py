@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +29,7 @@ from infosim.interfaces.cli_experiments import (
     Workers,
 )
 
-console = Console()
+console = Console() if sys.stdout.isatty() else Console(width=240)  # wide tables when piped
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -166,11 +167,11 @@ def replicates_command(
     table = replicate_check(parsed, out, executor=_executor(executor, workers, scheduler), resume=resume,
                             overwrite=overwrite, progress=progress, source=spec, log=_log)
     show = Table(title="Coverage of the replicate intervals (95%)")
-    for col in ("metric", "n", "coverage", "[low, high]", "target", "median half-width", "relative"):
+    for col in ("metric", "n", "coverage", "[low, high]", "target", "median half-width", "relative", "narrowest"):
         show.add_column(col, justify="left" if col == "metric" else "right")
     for r in table.itertuples(index=False):
         show.add_row(str(r.metric), str(r.n), f"{r.coverage:.1%}", f"[{r.coverage_low:.0%}, {r.coverage_high:.0%}]",
-                     f"{r.target:.1%}", f"{r.half_width:.4g}", f"{r.rel_half_width:.1%}")
+                     f"{r.target:.1%}", f"{r.half_width:.4g}", f"{r.rel_half_width:.1%}", f"{r.narrow_ratio:.2f}")
     console.print(show)
     rec = table.attrs.get("recommended")
     console.print(f"recommended replicates: {rec}" if rec else "no n checked reaches the target coverage")

@@ -161,10 +161,14 @@ def test_coverage_of_normal_replicates_is_nominal() -> None:
         assert r.target == pytest.approx(0.95, abs=0.01)
         assert abs(r.coverage - r.target) < 0.025, (r.n, r.coverage)
         assert r.coverage_low <= r.coverage <= r.coverage_high
-    # half-widths shrink like t(n-1) / sqrt(n)
-    hw = table.set_index("n")["half_width"]
-    assert hw[2] > hw[3] > hw[5] > hw[10]
-    assert recommended_replicates(table) == 2
+    # half-widths shrink like t(n-1) / sqrt(n); their spread like the sample sd's (chi with n-1 df):
+    # 1 interval in 20 from 5 replicates is under half the typical width, from 10 about 0.64 of it
+    t = table.set_index("n")
+    assert t.loc[2, "half_width"] > t.loc[3, "half_width"] > t.loc[5, "half_width"] > t.loc[10, "half_width"]
+    assert t.loc[5, "narrow_ratio"] == pytest.approx(0.45, abs=0.06)
+    assert t.loc[10, "narrow_ratio"] == pytest.approx(0.64, abs=0.06)
+    assert recommended_replicates(table) == 10  # calibrated from n = 2, reliable from 10
+    assert recommended_replicates(table, min_width_ratio=0.0) == 2
 
 
 def test_heavy_tailed_ratio_needs_more_replicates() -> None:
@@ -174,7 +178,8 @@ def test_heavy_tailed_ratio_needs_more_replicates() -> None:
     table = coverage_table(pool, [3, 5, 30], permutations=30, seed=1).set_index("n")
     assert table.loc[3, "coverage"] < 0.9
     assert table.loc[3, "coverage"] < table.loc[30, "coverage"]
-    assert recommended_replicates(table.reset_index(), tolerance=0.02) in (None, 30)
+    assert table.loc[3, "coverage_high"] < table.loc[3, "target"] - 0.02  # significantly under-covers
+    assert recommended_replicates(table.reset_index(), min_width_ratio=0.0) == 30
 
 
 def test_target_coverage_accounts_for_the_finite_reference() -> None:
