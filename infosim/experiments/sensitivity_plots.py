@@ -26,9 +26,9 @@ def _grid(n: int, ncols: int, width: float = 3.3, height: float = 2.7) -> tuple[
     return fig, axes[:n]
 
 
-def _title(res: SensitivityResults, oid: str) -> str:
-    label = res.outcome(oid)["label"]
-    return label if len(label) <= 48 else label[:46] + "…"
+def _title(res: SensitivityResults, oid: str, converged: bool | None = True) -> str:
+    """A panel's title: the outcome's id (short, unique), flagged when its indices have not converged."""
+    return oid + ("" if converged is None or converged else "\n(NOT converged)")
 
 
 @_print_style
@@ -50,7 +50,7 @@ def plot_morris(res: SensitivityResults, label_top: int = 3, ncols: int = 3) -> 
             ax.annotate(short_name(row["key"]), (row["x"], row["y"]), fontsize=6.5, xytext=(3, 2),
                         textcoords="offset points")
         ax.set_xlim(-0.03, 1.25)
-        ax.set_title(_title(res, oid), fontsize=8)
+        ax.set_title(_title(res, oid, None), fontsize=8)
         ax.set_xlabel("mu* / max mu*")
         ax.set_ylabel("sigma / max mu*")
         _style_axes(ax)
@@ -76,8 +76,7 @@ def plot_sobol(res: SensitivityResults, block: str) -> Figure:
         ax.set_yticks(pos, [short_name(k) for k in keys], fontsize=7)
         ax.invert_yaxis()
         ax.axvline(0, color="black", linewidth=0.6)
-        ok = res.converged(oid)
-        ax.set_title(_title(res, oid) + ("" if ok else "\n(NOT converged)"), fontsize=8)
+        ax.set_title(_title(res, oid, res.converged(oid)), fontsize=8)
         ax.set_xlabel("Sobol' index (95% bootstrap interval)")
         _style_axes(ax)
     if axes:
@@ -90,7 +89,7 @@ def plot_convergence(res: SensitivityResults, ncols: int = 3) -> Figure:
     """Total indices (and intervals) at N/4, N/2 and N for each outcome's parameters."""
     s = res.sobol
     ids = [o for o in res.outcome_ids if o in set(s["outcome"])] if len(s) else []
-    fig, axes = _grid(len(ids), ncols, width=3.4, height=2.6)
+    fig, axes = _grid(len(ids), ncols, width=3.8, height=2.9)
     tol = res.meta["definition"]["spec"]["sobol"]["tolerance"]
     for ax, oid in zip(axes, ids, strict=True):
         part = s[s["outcome"] == oid]
@@ -100,7 +99,7 @@ def plot_convergence(res: SensitivityResults, ncols: int = 3) -> Figure:
             ax.errorbar(g["n_base"] * (1 + 0.04 * i), g["ST"], yerr=g["ST_conf"], color=c, marker="o",
                         markersize=3, linewidth=1, capsize=2, label=short_name(key))
         ax.set_xscale("log", base=2)
-        ax.set_title(_title(res, oid) + ("" if res.converged(oid) else " (not converged)"), fontsize=8)
+        ax.set_title(_title(res, oid, res.converged(oid)), fontsize=8)
         ax.set_xlabel("base sample N")
         ax.set_ylabel(f"ST (±95%; target ±{tol:g})")
         _style_axes(ax)
@@ -117,8 +116,9 @@ def plot_noise(res: SensitivityResults) -> Figure:
     fig = _figure(6.5, 0.35 * max(len(n), 1) + 1.2)
     ax = fig.subplots()
     pos = np.arange(len(n))
-    ax.barh(pos - 0.2, n["share"], 0.38, color=PALETTE[2], label="one paired run")
-    ax.barh(pos + 0.2, n["share_of_mean"], 0.38, color=PALETTE[1], label="mean of the replicates (analysed)")
+    ax.barh(pos - 0.27, n["share"], 0.26, color=PALETTE[2], label="one paired run")
+    ax.barh(pos, n["share_of_mean"], 0.26, color=PALETTE[1], label="mean of the replicates (analysed)")
+    ax.barh(pos + 0.27, n["share_crn"], 0.26, color=PALETTE[5], label="... the part that moves with the parameters")
     ax.set_yticks(pos, list(n["outcome"]), fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -143,6 +143,9 @@ def plot_coverage(res: SensitivityResults) -> Figure:
         t = c.groupby("n")["target"].mean()
         ax.plot(t.index, t.to_numpy(), color="black", linestyle="--", linewidth=1, label="target")
     ax.set_xscale("log")
+    ns = sorted(set(c["n"])) if len(c) else []
+    ax.set_xticks(ns, [str(n) for n in ns])
+    ax.minorticks_off()
     ax.set_xlabel("replicates n")
     ax.set_ylabel("coverage of the 95% interval")
     ax.legend(fontsize=6, loc="lower right")

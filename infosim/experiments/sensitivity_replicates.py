@@ -14,6 +14,7 @@ whose intervals cover about as often as they claim is the replicate count to use
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -115,11 +116,13 @@ def replicate_check(
     table.attrs["recommended"] = recommended
     atomic_write_parquet(folder / COVERAGE_FILE, table)
     atomic_write_parquet(folder / VALUES_FILE, samples)
-    atomic_write_json(folder / REPLICATES_META, {
+    meta_path = folder / REPLICATES_META
+    before = json.loads(meta_path.read_text()).get("elapsed_s", 0.0) if meta_path.is_file() and not overwrite else 0.0
+    atomic_write_json(meta_path, {
         "spec": spec.model_dump(mode="json"), "recommended": recommended, "pool": rc.pool, "n": rc.n,
         "households": rc.households or spec.households, "months": rc.months or spec.months,
         "level": spec.confidence, "tolerance": rc.tolerance, "min_width_ratio": rc.min_width_ratio,
         "permutations": rc.permutations, "runs": report.total,
-        "elapsed_s": round(report.elapsed_s, 1), "metrics": {o.id: o.label for o in plan.outcomes},
+        "elapsed_s": round(before + report.elapsed_s, 1), "metrics": {o.id: o.label for o in plan.outcomes},
     })
     return table

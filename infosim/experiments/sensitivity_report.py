@@ -47,13 +47,17 @@ def top_assumptions_table(res: SensitivityResults, k: int = 3) -> pd.DataFrame:
                 row[f"#{r}"] = "–"
                 continue
             h = hit.iloc[0]
-            row[f"#{r}"] = f"`{short_name(h['key'])}` ({h['measure']} {h['value']:.2f})"
+            conf = f" ± {h['conf']:.2f}" if np.isfinite(h["conf"]) else ""
+            row[f"#{r}"] = f"`{short_name(h['key'])}` ({h['measure']} {h['value']:.2f}{conf})"
         if part.empty:
             status = "–"
         elif part["measure"].iloc[0] != "ST":
             status = "screening only (Morris)"
         else:
             status = "converged" if res.converged(oid) else "NOT converged (provisional)"
+        noise = res.noise[(res.noise["outcome"] == oid) & (res.noise["stage"] == "sobol")] if len(res.noise) else []
+        if len(noise) and noise["share_crn"].iloc[0] > NOISE_TARGET:
+            status += f"; seed noise {noise['share_crn'].iloc[0]:.0%} of its variance"
         row["status"] = status
         rows.append(row)
     return pd.DataFrame(rows)
@@ -99,6 +103,14 @@ def _outcomes_table(res: SensitivityResults) -> str:
     return markdown_table(pd.DataFrame(rows))
 
 
+def _some(keys: list[str], shown: int = 5) -> str:
+    """The first `shown` parameters, and how many more."""
+    if not keys:
+        return "–"
+    text = ", ".join(f"`{short_name(k)}`" for k in keys[:shown])
+    return text + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
+
+
 def _morris_section(res: SensitivityResults, fig: str) -> list[str]:
     m = res.morris
     s = res.meta["definition"]["spec"]["morris"]
@@ -111,8 +123,9 @@ def _morris_section(res: SensitivityResults, fig: str) -> list[str]:
     rows = []
     for oid in res.outcome_ids:
         part = full[full["outcome"] == oid].nlargest(5, "mu_star")
-        rows.append({"Outcome": f"`{oid}`", "Largest mu* (share of max)": ", ".join(
-            f"`{short_name(r.key)}` {r.mu_star_norm:.2f}" for r in part.itertuples()),
+        top = part["mu_star"].max()
+        rows.append({"Outcome": f"`{oid}`", "Largest mu* (share of max, ± 95% bootstrap)": ", ".join(
+            f"`{short_name(r.key)}` {r.mu_star_norm:.2f} ± {r.mu_star_conf / top:.2f}" for r in part.itertuples()),
             "Selected": int(full[(full["outcome"] == oid)]["selected"].sum())})
     lines += [markdown_table(pd.DataFrame(rows)), ""]
     # Screening stability: does the top 5 at half the trajectories equal the top 5 at all?
@@ -127,7 +140,7 @@ def _morris_section(res: SensitivityResults, fig: str) -> list[str]:
     if blocks:
         rows = [{"Block (scenario)": b["name"], "Outcomes": ", ".join(f"`{o}`" for o in b["outcomes"]),
                  "Parameters to stage 2": ", ".join(f"`{short_name(k)}`" for k in b["parameters"]),
-                 "Left out by the cap": ", ".join(f"`{short_name(k)}`" for k in b["dropped"]) or "–",
+                 "Left out by the cap": _some(b["dropped"]),
                  "Second order": "yes" if b["second_order"] else "no"} for b in blocks]
         lines += ["Selection:", "", markdown_table(pd.DataFrame(rows)), ""]
     return lines
@@ -162,16 +175,33 @@ def _sobol_section(res: SensitivityResults, figs: dict[str, str], conv_fig: str 
         lines += ["### Convergence", "", "Total indices at N/4, N/2 and N (the first quarter and half of a Sobol' "
                   "sequence are balanced samples themselves, so the check costs no extra run):", "",
                   f"![Indices against sample size]({conv_fig})", ""]
-        need = res.needed_samples()
-        if len(need):
-            show = need.assign(worst_conf=need["worst_conf"].map(lambda v: f"{v:.3f}"),
-                               runs_needed=need["runs_needed"].map(lambda v: f"{v:,.0f}"))
-            lines += ["Largest half-width or change per block, and the N that would bring it under the tolerance "
-                      "(half-widths shrink as 1/√N):", "",
-                      markdown_table(show.rename(columns={"worst_conf": "worst half-width or change",
-                                                          "needed_N": "N needed",
-                                                          "runs_needed": "runs needed"})), ""]
+        both, total = res.needed_samples(), res.needed_samples(index="ST")
+        if len(both):
+            show = pd.DataFrame({
+                "block": both["block"], "N": both["N"],
+                "worst half-width or change, ST": total["worst_conf"].map(lambda v: f"{v:.3f}"),
+                "N needed, ST": total["needed_N"], "runs needed, ST": total["runs_needed"].map(lambda v: f"{v:,.0f}"),
+                "worst, S1 and ST": both["worst_conf"].map(lambda v: f"{v:.3f}"),
+                "N needed, S1 and ST": both["needed_N"],
+                "runs needed, S1 and ST": both["runs_needed"].map(lambda v: f"{v:,.0f}")})
+            lines += ["The largest half-width or change since N/2 per block, and the N that would bring it under "
+                      "the tolerance, extrapolating that both shrink as 1/√N (rounded up to a power of 2). Total "
+                      "indices (which rank the assumptions) converge sooner than first-order ones:", "",
+                      markdown_table(show), ""]
     return lines
+
+
+#: Seed-noise share of the analysed output above which an outcome's indices are flagged.
+NOISE_TARGET = 0.1
+
+
+def replicates_for(share: float, replicates: float, target: float = NOISE_TARGET) -> str:
+    """Replicates per point that bring a seed-noise share measured with `replicates` down to
+    `target` (noise variance falls as 1/R; the parameters' part stays)."""
+    if not np.isfinite(share) or share <= target:
+        return f"{int(replicates)} (met)" if np.isfinite(share) else "–"
+    need = replicates * share / (1 - share) * (1 - target) / target
+    return str(int(np.ceil(need)))
 
 
 def _noise_section(res: SensitivityResults, fig: str) -> list[str]:
@@ -181,14 +211,25 @@ def _noise_section(res: SensitivityResults, fig: str) -> list[str]:
              "outcome's variance over the design that is seed noise is E[Var(replicates | point)] / Var(all "
              "runs) for one paired run, and (E[Var | point] / R) / Var(point means) for the replicate mean the "
              "indices are computed on. Common random numbers make every point share the seeds, so seed noise "
-             "that does not depend on the parameters cancels out of the indices.", ""]
+             "that does not depend on the parameters is a shift every point shares and cancels out of the "
+             "indices; a two-way decomposition (points x replicates) gives the part that moves with the "
+             "parameters, which does not.", ""]
     shown = n[np.isfinite(n["share"])] if len(n) else n
     if len(shown):
         lines += [f"![Seed-noise share]({fig})", ""]
         rows = [{"Stage": r.stage, "Block": r.block, "Outcome": f"`{r.outcome}`", "Replicates": int(r.replicates),
-                 "Share, one run": f"{r.share:.1%}", "Share, replicate mean": f"{r.share_of_mean:.1%}"}
+                 "Share, one run": f"{r.share:.1%}", "Share, replicate mean": f"{r.share_of_mean:.1%}",
+                 "of which moves with the parameters": f"{r.share_crn:.1%}",
+                 f"replicates for <= {NOISE_TARGET:.0%}": replicates_for(r.share_crn, r.replicates)}
                 for r in shown.itertuples()]
         lines += [markdown_table(pd.DataFrame(rows)), ""]
+        noisy = shown[shown["share_crn"] > NOISE_TARGET]
+        if len(noisy):
+            lines += [f"**Seed noise dominates** {', '.join(f'`{o}`' for o in noisy['outcome'])}: more than "
+                      f"{NOISE_TARGET:.0%} of the variance the indices decompose is seed-by-parameter noise, which "
+                      "the indices attribute to the parameters. Raise the replicates per point (the table's last "
+                      "column, at this scale) or the households per run (seed-noise variance falls about as "
+                      "1 / (replicates x households)) before reading them.", ""]
     else:
         lines += ["Not measured: the stages ran one replicate per point.", ""]
     return lines

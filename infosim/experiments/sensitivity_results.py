@@ -113,13 +113,13 @@ class SensitivityResults:
                                  "converged": False})
         return pd.DataFrame(rows, columns=["outcome", "rank", "key", "measure", "value", "conf", "converged"])
 
-    def needed_samples(self, tolerance: float | None = None, min_index: float = 0.0) -> pd.DataFrame:
+    def needed_samples(self, tolerance: float | None = None, index: str | None = None) -> pd.DataFrame:
         """The base sample N each block would need for its indices to converge, extrapolating
-        that interval half-widths shrink as 1/sqrt(N) (rounded up to a power of 2).
+        that interval half-widths and changes shrink as 1/sqrt(N) (rounded up to a power of 2).
 
         Args:
             tolerance: the target half-width (default: the spec's).
-            min_index: only indices whose value is at least this count (0: all).
+            index: ``"ST"`` or ``"S1"`` for one kind of index only (default: both).
 
         Returns:
             One row per block: ``block, N, worst_conf, needed_N, runs_needed``.
@@ -130,7 +130,7 @@ class SensitivityResults:
         n = int(self.meta["definition"]["spec"]["sobol"]["samples"])
         rows = []
         for block, part in self.convergence.groupby("block", sort=False):
-            part = part[part["value"].abs() >= min_index]
+            part = part if index is None else part[part["index"] == index]
             worst = float(np.nanmax(np.maximum(part["conf"], part["change"]))) if len(part) else 0.0
             need = n if worst <= tol else 2 ** math.ceil(math.log2(n * (worst / tol) ** 2))
             info = self.meta.get("stages", {}).get("sobol", {}).get(block, {})
