@@ -200,6 +200,8 @@ def replicates_for(share: float, replicates: float, target: float = NOISE_TARGET
     `target` (noise variance falls as 1/R; the parameters' part stays)."""
     if not np.isfinite(share) or share <= target:
         return f"{int(replicates)} (met)" if np.isfinite(share) else "–"
+    if share >= 0.99:
+        return "no signal above the noise"
     need = replicates * share / (1 - share) * (1 - target) / target
     return str(int(np.ceil(need)))
 

@@ -185,3 +185,15 @@ def test_heavy_tailed_ratio_needs_more_replicates() -> None:
 def test_target_coverage_accounts_for_the_finite_reference() -> None:
     assert target_coverage(5, 10_000) == pytest.approx(0.95, abs=1e-3)
     assert target_coverage(50, 50) < 0.9
+
+
+@pytest.mark.parametrize(
+    ("share", "replicates", "expected"),
+    [(0.05, 2, "2 (met)"), (0.5, 2, "18"), (0.411, 2, "13"), (1.0, 2, "no signal above the noise"),
+     (float("nan"), 1, "–")],
+    ids=["met", "half", "vouchers", "all-noise", "unmeasured"],
+)
+def test_replicates_for_a_noise_target(share: float, replicates: int, expected: str) -> None:
+    from infosim.experiments.sensitivity_report import replicates_for
+
+    assert replicates_for(share, replicates) == expected
