@@ -1,7 +1,8 @@
-"""Sensitivity indices from stored ``sobol`` and ``morris`` sweeps (SALib analyzers).
+"""Sensitivity indices of stored sweeps: :func:`sobol_indices`, :func:`morris_indices` — indices of
+one summary column of a ``sobol`` / ``morris`` sweep (``infosim sweep``), averaged over replicates
+at each point, on the unit scale the design used.
 
-The outcome is a summary column (e.g. ``users_5g_network_end``), averaged over replicates at
-each design point. Indices refer to the sampled keys on the unit scale the design used.
+The two-stage analysis of paired policy effects (``infosim sensitivity``) is ``infosim.sensitivity``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from infosim.experiments.results import Results
+
+__all__ = ["morris_indices", "sobol_indices"]
 
 
 def _block(res: Results, outcome: str, scenario: str | None, policy: int | None) -> tuple[pd.DataFrame, np.ndarray]:

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "experiments").glob("0*.ipynb"))
 
 
-def test_the_three_notebooks_are_there() -> None:
-    assert [p.stem for p in NOTEBOOKS] == ["01_quickstart", "02_compare_levers", "03_targeting_vouchers"]
+def test_the_notebooks_are_there() -> None:
+    assert [p.stem for p in NOTEBOOKS] == ["01_quickstart", "02_compare_levers", "03_targeting_vouchers",
+                                           "04_sensitivity"]
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout")
@@ -46,3 +47,31 @@ def test_notebook_runs_twice_from_any_folder(path: Path, tmp_path: Path, monkeyp
         assert not errors, f"run {attempt}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
     assert any(p.name == "experiment.json" for p in (tmp_path / "results").rglob("*"))
+
+
+@pytest.mark.slow
+def test_sensitivity_notebook_runs_twice_from_another_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """04 overwrites its own results, so it runs again as is; the second run starts in another folder."""
+    path = ROOT / "experiments" / "04_sensitivity.ipynb"
+    monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
+    monkeypatch.setenv("INFOSIM_NB_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    for cwd in (tmp_path, tmp_path / "elsewhere"):
+        cwd.mkdir(exist_ok=True)
+        book = nbformat.read(path, as_version=4)
+        NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+        errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        assert not errors
+    assert (tmp_path / "results" / "nb04_sensitivity" / "tables" / "sobol.parquet").is_file()
+    assert (tmp_path / "results" / "nb04_docs" / "sensitivity.md").is_file()
+
+
+def test_sensitivity_notebook_writes_under_experiments_results_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INFOSIM_NB_RESULTS", raising=False)
+    monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
+    book = nbformat.read(ROOT / "experiments" / "04_sensitivity.ipynb", as_version=4)
+    setup = next(c.source for c in book.cells if c.cell_type == "code")
+    names: dict = {}
+    exec(setup.replace("RESULTS.mkdir(parents=True, exist_ok=True)", ""), names)
+    assert names["RESULTS"] == ROOT / "experiments" / "results"
