@@ -55,8 +55,20 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override, key.path=value (repeatable)")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default results/<scenario>)")] = None,
     keep_agents: Annotated[bool, typer.Option(help="also write agent-level records")] = False,
+    posterior: Annotated[
+        int | None, typer.Option(min=1, help="also run N posterior draws and write timeseries_bands.parquet")
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(help="run at this calibration's point estimate (with --posterior default calibration/<scenario>)"),
+    ] = None,
+    seeds_per_draw: Annotated[int, typer.Option(min=1, help="seeds per posterior draw (with --posterior)")] = 1,
 ) -> None:
-    """Run one scenario: print a summary, write the monthly series (Parquet, CSV) and a chart."""
+    """Run one scenario: print a summary, write the monthly series (Parquet, CSV) and a chart.
+
+    With --posterior N the run uses the calibration's point estimate, and N posterior draws x
+    --seeds-per-draw seeds add 5-50-95% bands of every series (timeseries_bands.parquet).
+    """
     from infosim.interfaces.report_run import plot_run, write_run
     from infosim.run import run_scenario
     from infosim.scenario import apply_overrides, load_scenario
@@ -65,12 +77,23 @@ def run(
     updates = {k: v for k, v in (("run.households", households), ("run.months", months)) if v is not None}
     if updates:
         config = apply_overrides(config, updates)
+    calib_dir = None
+    if posterior is not None or calibration is not None:
+        from infosim.calibration.posterior import load_posterior, resolve_calibration_dir
+
+        calib_dir = resolve_calibration_dir(calibration, config.name)
+        config = apply_overrides(config, load_posterior(calib_dir).point_estimate)
     n, m = config.run.households, config.run.months
     err_console.print(f"[bold]infosim[/] running [cyan]{config.name}[/] — {n:,} households, {m} months, seed {seed}")
     result = run_scenario(config, seed, keep_agents=keep_agents, progress=n >= 1_000_000)
     out_dir = out or Path("results") / config.name
     files = write_run(result, config, out_dir)
     files.append(plot_run(result, out_dir / "timeseries.png"))
+    if posterior is not None:
+        from infosim.calibration.predictive import posterior_run
+
+        err_console.print(f"posterior bands: {posterior} draws x {seeds_per_draw} seed(s) from {calib_dir}")
+        files += posterior_run(config, calib_dir, posterior, out_dir, seeds_per_draw=seeds_per_draw, seed=seed)
     console.print(summary_table(result))
     err_console.print(f"finished in {result.elapsed_s:.2f} s; wrote:")
     for f in files:
@@ -158,7 +181,7 @@ def _register_optional(module: str) -> None:
     mod.register(app)
 
 
-for _module in ("cli_experiments", "cli_analysis"):
+for _module in ("cli_experiments", "cli_analysis", "cli_calibration"):
     _register_optional(_module)
 
 
