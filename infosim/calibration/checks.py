@@ -120,7 +120,7 @@ def markdown_table(frame: pd.DataFrame, columns: Mapping[str, str], formats: Map
 
     formats = formats or {}
     head = "| " + " | ".join(columns.values()) + " |"
-    sep = "|" + "|".join("---" if c in ("target", "parameter", "statistic", "basis", "prior") else "---:"
+    sep = "|" + "|".join("---" if c in ("target", "parameter", "statistic", "basis", "prior", "set", "unit") else "---:"
                          for c in columns) + "|"
     lines = [head, sep]
     for _, row in frame.iterrows():

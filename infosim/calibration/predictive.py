@@ -139,27 +139,35 @@ def plot_bands(bands_frame: pd.DataFrame, path: Path, title: str, point: pd.Data
     from infosim.interfaces.report_run import atomic_write
     from infosim.outcomes import OUTCOMES
 
+    from infosim.outcomes import province_households
+
     present = set(bands_frame["outcome"])
     chosen = [o for o in OUTCOMES if o.source in present]
-    extra = [c for c in ("users_mobile", "users_5g_plan", "vouchers_redeemed_cumulative") if c in present]
-    panels = [(o.source, o.label, o.scale, o.scale_label, o.kind) for o in chosen]
-    panels += [(c, c.replace("_", " "), 1.0, "", "stock") for c in extra if c not in {p[0] for p in panels}]
+    # (column, title, multiplier applied to the value, divisor for display)
+    panels = []
+    for o in chosen:
+        label = o.label.replace(", cumulative", "") + (" per month" if o.kind == "flow" else "")
+        unit = f" ({o.scale_label})" if o.scale_label else ""
+        panels.append((o.source, label + unit, province_households() if o.households_share else 1.0, o.scale))
+    for c in ("users_mobile", "users_5g_plan", "vouchers_redeemed_cumulative"):
+        if c in present and c not in {p[0] for p in panels}:
+            panels.append((c, c.replace("_", " "), 1.0, 1.0))
     n = len(panels)
     cols = 3
     rows = max(1, -(-n // cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows), squeeze=False, constrained_layout=True)
-    for ax, (col, label, scale, unit, kind) in zip(axes.flat, panels, strict=False):
+    for ax, (col, title_text, mult, scale) in zip(axes.flat, panels, strict=False):
         b = bands_frame[bands_frame["outcome"] == col]
         x = pd.to_datetime(b["month"])
-        scale_used = scale if not unit.startswith("%") else 0.01
-        ax.fill_between(x, b["p05"] / scale_used, b["p95"] / scale_used, alpha=0.3, label="5-95%")
-        ax.plot(x, b["p50"] / scale_used, lw=1.5, label="median")
+        f = mult / scale
+        ax.fill_between(x, b["p05"] * f, b["p95"] * f, alpha=0.3, label="5-95%")
+        ax.plot(x, b["p50"] * f, lw=1.5, label="median")
         if point is not None and col in point.columns:
-            ax.plot(pd.to_datetime(point["month"]), point[col] / scale_used, "k--", lw=0.8, label="point estimate")
-        ax.set_title(f"{label}" + (f" ({unit})" if unit else "") + (" per month" if kind == "flow" else ""),
-                     fontsize=9)
+            ax.plot(pd.to_datetime(point["month"]), point[col] * f, "k--", lw=0.8, label="point estimate")
+        ax.set_title(title_text, fontsize=9)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
+        date_axis(ax)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     if n:
@@ -168,6 +176,15 @@ def plot_bands(bands_frame: pd.DataFrame, path: Path, title: str, point: pd.Data
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
     return path
+
+
+def date_axis(ax: Any) -> None:
+    """Compact month labels on a time axis."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def draws_table(runs: Sequence[DrawRun]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandas as pd
 from infosim.calibration.checks import check_table, coverage_summary, markdown_table, plot_check
 from infosim.calibration.errors import CalibrationError
 from infosim.calibration.posterior import Posterior, load_posterior
-from infosim.calibration.predictive import plan_draws, simulate_draws
+from infosim.calibration.predictive import date_axis, plan_draws, simulate_draws
 from infosim.calibration.targets import Target, after, evaluate, load_targets, months_needed
 from infosim.calibration.wstats import fmt
 
@@ -126,6 +126,7 @@ def plot_series(
                     color=colours.get(group, "k"), label=lab)
     ax.set_title(series, fontsize=10)
     ax.grid(alpha=0.3)
+    date_axis(ax)
     ax.legend(fontsize=7)
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
@@ -267,7 +268,7 @@ def validate(
         f"narrative sections come from {notes_file} -->",
         "",
         f"Calibration `{post.path}` ({post.name}): {len(post.priors)} parameters, {len(used)} targets from "
-        f"`{targets_file}`, {outcome.get('generations', '?')} generations, final temperature/epsilon "
+        f"`{targets_file}`, {outcome.get('generations', '?')} generation(s), final temperature/epsilon "
         f"{outcome.get('final_epsilon', float('nan')):.4g}, {outcome.get('simulations', 0):,} simulations "
         f"({outcome.get('stop_reason', '?')}); code {str(prov.get('commit') or '?')[:10]}. Posterior-predictive "
         f"bands: {draws} posterior draws x {seeds_per_draw} seed(s) at "
@@ -279,7 +280,7 @@ def validate(
         "",
         "## Summary",
         "",
-        markdown_table(summary_frame, {"set": "target", "n": "observations", "coverage90": "coverage of 90% bands",
+        markdown_table(summary_frame, {"set": "check", "n": "observations", "coverage90": "coverage of 90% bands",
                                        "mean_abs_z": "mean abs(z)", "median_abs_rel_error": "median abs(rel. error)"},
                        {"n": "{:.0f}", "coverage90": "{:.0%}", "mean_abs_z": "{:.2f}",
                         "median_abs_rel_error": "{:.1%}"}),

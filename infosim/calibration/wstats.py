@@ -58,11 +58,14 @@ def ess(weights: Sequence[float] | np.ndarray) -> float:
 
 
 def fmt(value: float, digits: int = 3) -> str:
-    """A number with `digits` significant digits and thousands separators (1,234,000; 0.0123)."""
+    """A number with `digits` significant digits: 71,000; 12.4 M; 600 bn; 0.0123."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if value == 0:
         return "0"
+    for size, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " M")):
+        if abs(value) >= size:
+            return fmt(value / size, digits) + suffix
     mag = math.floor(math.log10(abs(value)))
     if mag >= digits - 1:
         return f"{round(value, -(mag - digits + 1)):,.0f}"
