@@ -137,9 +137,7 @@ def plot_bands(bands_frame: pd.DataFrame, path: Path, title: str, point: pd.Data
     import matplotlib.pyplot as plt
 
     from infosim.interfaces.report_run import atomic_write
-    from infosim.outcomes import OUTCOMES
-
-    from infosim.outcomes import province_households
+    from infosim.outcomes import OUTCOMES, province_households
 
     present = set(bands_frame["outcome"])
     chosen = [o for o in OUTCOMES if o.source in present]

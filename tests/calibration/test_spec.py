@@ -153,5 +153,5 @@ def test_bad_targets_file_is_reported_through_the_spec(tmp_path: Path) -> None:
     path = spec_file(tmp_path, "")
     targets = tmp_path / "targets.toml"
     targets.write_text(targets.read_text().replace('kind = "proxy"', 'kind = "guess"'))
-    with pytest.raises(CalibrationError, match=r"key targets: .*targets.toml: target 'info_consumption_2020': key kind"):
+    with pytest.raises(CalibrationError, match=r"key targets: .*: target 'info_consumption_2020': key kind"):
         load_calibration(path)
