@@ -21,6 +21,7 @@ import functools
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from infosim.calibration.posterior import (
     priors_to_json,
     write_point_estimate,
 )
+from infosim.calibration.priors import Prior
 from infosim.calibration.simulator import ModelSimulator
 from infosim.calibration.spec import Calibration, CalibrationSpec, load_calibration
 from infosim.experiments.store import atomic_write_json, atomic_write_parquet
@@ -150,7 +152,7 @@ def provenance(cal: Calibration) -> dict[str, Any]:
     return out
 
 
-def posterior_from_history(out: Path, cal: Calibration) -> pd.DataFrame:
+def posterior_from_history(out: Path, priors: Sequence[Prior]) -> pd.DataFrame:
     """The last generation of the history: one row per particle, parameters by scenario key, weight."""
     import pyabc
 
@@ -158,7 +160,7 @@ def posterior_from_history(out: Path, cal: Calibration) -> pd.DataFrame:
 
     history = pyabc.History(history_url(out), create=False)
     frame, w = history.get_distribution(m=0, t=history.max_t)
-    data = {p.path: p.to_values(frame[p.key].to_numpy(dtype=float)) for p in cal.priors}
+    data = {p.path: p.to_values(frame[p.key].to_numpy(dtype=float)) for p in priors}
     table = pd.DataFrame(data)
     table["weight"] = np.asarray(w, dtype=float)
     table.insert(0, "particle", np.arange(len(table), dtype="int64"))
@@ -265,7 +267,7 @@ def calibrate(
             with ex:
                 outcome = run_abc(simulator, cal.priors, observed, sd, cal.spec.abc, folder, seed=cal.spec.seed,
                                   executor=ex, resume=resume, progress=progress)
-                table = posterior_from_history(folder, cal)
+                table = posterior_from_history(folder, cal.priors)
                 atomic_write_parquet(folder / POSTERIOR_FILE, table)
                 meta["outcome"] = {
                     "stop_reason": outcome.stop_reason,

@@ -2,7 +2,7 @@
 
 * per generation: epsilon or temperature, acceptance rate, effective sample size, simulations;
 * posterior marginals against the priors;
-* pairwise posterior correlations (on ABC's internal scale): strongly correlated pairs are
+* pairwise posterior correlations (on ABC's sampling scale): strongly correlated pairs are
   combinations the targets pin down while the parameters alone are not identified;
 * prior-to-posterior 90% width ratio per parameter (near 1: the data say little);
 * the posterior-predictive check of every target (fresh runs at posterior draws).
@@ -131,7 +131,7 @@ def plot_marginals(post: Posterior, path: Path) -> Path:
 
 
 def plot_correlations(post: Posterior, path: Path) -> Path:
-    """Heat map of the weighted posterior correlations (internal scale)."""
+    """Heat map of the weighted posterior correlations (sampling scale)."""
     plt = _plt()
     corr = post.correlations()
     n = len(corr)

@@ -47,15 +47,18 @@ MAIN_STREAM = 0x6D61696E
 
 @dataclass(frozen=True)
 class PyabcModel:
-    """The pyabc model: calls ``simulator(params, seed)`` with the proposal's SeedSequence seed."""
+    """The pyabc model: maps a proposal from the sampling scale to parameter values and calls
+    ``simulator(values, seed)`` with the proposal's SeedSequence seed."""
 
     simulator: Callable[[Mapping[str, float], int], dict[str, float]]
+    priors: tuple[Prior, ...]
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         """Simulate one proposal (called inside :func:`~infosim.calibration.sampler.run_proposal`)."""
         from infosim.calibration.sampler import current_model_seed
 
-        return self.simulator(dict(pars), current_model_seed())
+        values = {p.path: p.to_value(float(pars[p.key])) for p in self.priors}
+        return self.simulator(values, current_model_seed())
 
 
 @dataclass
@@ -139,7 +142,7 @@ def build_abc(
 
     keys = list(observed)
     prior = pyabc.Distribution(**{p.key: p.rv() for p in priors})
-    model = PyabcModel(simulator)
+    model = PyabcModel(simulator, tuple(priors))
     if settings.distance == "stochastic":
         kernel = pyabc.IndependentNormalKernel(var=[float(sd[k]) ** 2 for k in keys], keys=keys)
         return pyabc.ABCSMC(
@@ -261,8 +264,8 @@ def run_abc(
     """Run (or resume) ABC-SMC; the history goes to ``out/history.db``.
 
     Args:
-        simulator: picklable ``simulator(params, seed) -> {statistic: value}``; `params` are on
-            the priors' internal scale, keyed by :attr:`Prior.key`.
+        simulator: picklable ``simulator(values, seed) -> {statistic: value}``; `values` are the
+            parameters in their own unit, keyed by :attr:`Prior.path` (rounded if integer).
         priors: the parameters' priors.
         observed: observed statistics.
         sd: their standard deviations (the Gaussian noise model of the ``stochastic`` distance).

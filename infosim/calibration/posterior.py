@@ -122,26 +122,23 @@ class Posterior:
             out[p.path] = round(v) if p.integer else v
         return out
 
-    def internal(self) -> np.ndarray:
-        """The particles on ABC's internal scale (log for log priors), one column per parameter."""
-        cols = []
-        for p in self.priors:
-            v = self.draws[p.path].to_numpy(dtype=float)
-            cols.append(np.log(v) if p.log else v)
+    def natural(self) -> np.ndarray:
+        """The particles on their priors' natural scale (log for log priors), one column each."""
+        cols = [p.natural(self.draws[p.path].to_numpy(dtype=float)) for p in self.priors]
         return np.column_stack(cols) if cols else np.empty((len(self.draws), 0))
 
     def correlations(self) -> pd.DataFrame:
-        """Weighted correlations of the parameters on ABC's internal scale."""
-        corr = weighted_corr(self.internal(), self.weights)
+        """Weighted correlations of the parameters on their natural scale (log for log priors)."""
+        corr = weighted_corr(self.natural(), self.weights)
         return pd.DataFrame(corr, index=self.parameters, columns=self.parameters)
 
     def width_ratios(self) -> dict[str, float]:
-        """Posterior 90% interval width / prior 90% interval width, on ABC's internal scale.
+        """Posterior 90% interval width / prior 90% interval width, on the natural scale (log for log priors).
 
         Near 1: the targets say little about the parameter; near 0: they pin it down.
         """
         out = {}
-        x = self.internal()
+        x = self.natural()
         for j, p in enumerate(self.priors):
             lo_p, hi_p = (float(v) for v in p.frozen().ppf([0.05, 0.95]))
             lo, hi = weighted_quantile(x[:, j], self.weights, 0.05), weighted_quantile(x[:, j], self.weights, 0.95)

@@ -8,10 +8,20 @@ Each calibrated parameter is a scenario key (``parameters.phones.life_months``) 
   optional low/high truncation), ``lognormal`` (median, sigma, optional low/high), ``beta``
   (a, b on [low, high], default [0, 1]), each with a stated ``basis``.
 
-Log-uniform and log-normal parameters are sampled by ABC on the natural logarithm of the value
-(the prior is then uniform or normal there, and the perturbation kernel moves in relative
-terms). :meth:`Prior.to_value` maps ABC's number back to the scenario's unit, rounding
-whole-number parameters.
+Two scales matter besides the parameter's unit:
+
+* the **natural scale**, on which the prior is simple and reports are made: the logarithm of the
+  value for log-uniform and log-normal priors, the value itself otherwise (posterior
+  correlations and prior-to-posterior width ratios are computed there);
+* the **sampling scale**, on which ABC's perturbation kernel moves. Bounded uniform and
+  log-uniform priors are sampled on the logit of their position in the range, where the prior
+  is the standard logistic distribution: every perturbed particle is inside the range, so no
+  proposal is wasted — with dozens of bounded parameters a Gaussian kernel on the bounded scale
+  would propose a value outside some range almost every time. Normal, log-normal and beta
+  priors are sampled on their natural scale (truncation bounds reject proposals outside).
+
+:meth:`Prior.to_value` maps ABC's number back to the scenario's unit, rounding whole-number
+parameters.
 """
 
 from __future__ import annotations
@@ -49,13 +59,19 @@ class Prior:
 
     @property
     def key(self) -> str:
-        """The parameter's name inside pyabc (letters, digits and '_')."""
-        return ("log_" if self.log else "") + re.sub(r"[^A-Za-z0-9_]", "_", self.path).removeprefix("parameters_")
+        """The parameter's name inside pyabc (letters, digits and '_'; prefixed by its sampling scale)."""
+        prefix = {"logit": "logit_", "loglogit": "loglogit_", "log": "log_", "identity": ""}[self.sampling]
+        return prefix + re.sub(r"[^A-Za-z0-9_]", "_", self.path).removeprefix("parameters_")
 
     @property
     def log(self) -> bool:
-        """True if ABC samples the natural logarithm of the value."""
+        """True if the natural scale is the logarithm of the value (log-uniform, log-normal)."""
         return self.dist in LOG_DISTS
+
+    @property
+    def sampling(self) -> str:
+        """ABC's scale: ``logit`` (uniform), ``loglogit`` (log-uniform), ``log`` (log-normal) or ``identity``."""
+        return {"uniform": "logit", "loguniform": "loglogit", "lognormal": "log"}.get(self.dist, "identity")
 
     @property
     def group(self) -> str:
@@ -67,53 +83,34 @@ class Prior:
         """The last part of the key (``life_months``)."""
         return self.path.rsplit(".", 1)[-1]
 
-    # ------------------------------------------------------------------- the internal scale
+    # -------------------------------------------------------------------------- natural scale
     def frozen(self) -> Any:
-        """The prior as a frozen ``scipy.stats`` distribution on the internal scale."""
+        """The prior as a frozen ``scipy.stats`` distribution on the natural scale."""
         from scipy import stats
 
         a = self.args
-        if self.dist == "uniform":
-            return stats.uniform(a["low"], a["high"] - a["low"])
-        if self.dist == "loguniform":
-            lo, hi = math.log(a["low"]), math.log(a["high"])
+        if self.dist in ("uniform", "loguniform"):
+            lo, hi = self.natural_bounds()
             return stats.uniform(lo, hi - lo)
         if self.dist in ("normal", "lognormal"):
-            loc = a["mean"] if self.dist == "normal" else math.log(a["median"])
-            scale = a["sd"] if self.dist == "normal" else a["sigma"]
-            lo, hi = self.internal_bounds()
+            loc, scale = self._loc_scale()
+            lo, hi = self.natural_bounds()
             if math.isinf(lo) and math.isinf(hi):
                 return stats.norm(loc, scale)
             return stats.truncnorm((lo - loc) / scale, (hi - loc) / scale, loc=loc, scale=scale)
         if self.dist == "beta":
-            lo, hi = a.get("low", 0.0), a.get("high", 1.0)
+            lo, hi = self.natural_bounds()
             return stats.beta(a["a"], a["b"], loc=lo, scale=hi - lo)
         raise ValueError(f"unknown prior distribution {self.dist!r}")
 
-    def rv(self) -> Any:
-        """The prior as a pyabc random variable (pickled by name and arguments)."""
-        import pyabc
-
+    def _loc_scale(self) -> tuple[float, float]:
         a = self.args
-        if self.dist == "uniform":
-            return pyabc.RV("uniform", a["low"], a["high"] - a["low"])
-        if self.dist == "loguniform":
-            lo, hi = math.log(a["low"]), math.log(a["high"])
-            return pyabc.RV("uniform", lo, hi - lo)
-        if self.dist in ("normal", "lognormal"):
-            loc = a["mean"] if self.dist == "normal" else math.log(a["median"])
-            scale = a["sd"] if self.dist == "normal" else a["sigma"]
-            lo, hi = self.internal_bounds()
-            if math.isinf(lo) and math.isinf(hi):
-                return pyabc.RV("norm", loc, scale)
-            return pyabc.RV("truncnorm", (lo - loc) / scale, (hi - loc) / scale, loc=loc, scale=scale)
-        if self.dist == "beta":
-            lo, hi = a.get("low", 0.0), a.get("high", 1.0)
-            return pyabc.RV("beta", a["a"], a["b"], loc=lo, scale=hi - lo)
-        raise ValueError(f"unknown prior distribution {self.dist!r}")
+        if self.dist == "normal":
+            return a["mean"], a["sd"]
+        return math.log(a["median"]), a["sigma"]
 
-    def internal_bounds(self) -> tuple[float, float]:
-        """The support on the internal scale (infinite where unbounded)."""
+    def natural_bounds(self) -> tuple[float, float]:
+        """The support on the natural scale (infinite where unbounded)."""
         a = self.args
         lo, hi = a.get("low", -math.inf), a.get("high", math.inf)
         if self.dist == "beta":
@@ -123,30 +120,69 @@ class Prior:
             hi = math.log(hi) if math.isfinite(hi) else math.inf
         return lo, hi
 
+    def natural(self, values: np.ndarray) -> np.ndarray:
+        """Parameter values on the natural scale."""
+        v = np.asarray(values, dtype=float)
+        return np.log(v) if self.log else v
+
+    # ------------------------------------------------------------------------- sampling scale
+    def rv(self) -> Any:
+        """The prior as a pyabc random variable on the sampling scale (pickled by name and arguments)."""
+        import pyabc
+
+        if self.sampling in ("logit", "loglogit"):
+            return pyabc.RV("logistic", 0.0, 1.0)
+        if self.dist == "beta":
+            lo, hi = self.natural_bounds()
+            return pyabc.RV("beta", self.args["a"], self.args["b"], loc=lo, scale=hi - lo)
+        loc, scale = self._loc_scale()
+        lo, hi = self.natural_bounds()
+        if math.isinf(lo) and math.isinf(hi):
+            return pyabc.RV("norm", loc, scale)
+        return pyabc.RV("truncnorm", (lo - loc) / scale, (hi - loc) / scale, loc=loc, scale=scale)
+
     def to_value(self, x: float) -> float:
-        """The scenario value of an internal-scale number (exp for log priors; rounded if integer)."""
-        v = math.exp(x) if self.log else float(x)
-        return float(round(v)) if self.integer else v
+        """The scenario value of a sampling-scale number (rounded if integer)."""
+        return float(self.to_values(np.array([x], dtype=float))[0])
 
     def to_values(self, x: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`to_value`."""
-        v = np.exp(x) if self.log else np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=float)
+        if self.sampling in ("logit", "loglogit"):
+            lo, hi = self.natural_bounds()
+            with np.errstate(over="ignore"):
+                z = lo + (hi - lo) / (1.0 + np.exp(-x))
+            v = np.exp(z) if self.log else z
+            v = np.clip(v, self.args["low"], self.args["high"])
+        else:
+            v = np.exp(x) if self.log else x
         return np.round(v) if self.integer else v
 
-    def to_internal(self, value: float) -> float:
-        """The internal-scale number of a scenario value."""
-        return math.log(value) if self.log else float(value)
+    def to_sampling(self, value: float) -> float:
+        """The sampling-scale number of a scenario value (inside the range for bounded priors)."""
+        z = float(self.natural(np.array([value]))[0])
+        if self.sampling in ("logit", "loglogit"):
+            lo, hi = self.natural_bounds()
+            q = min(max((z - lo) / (hi - lo), 1e-12), 1 - 1e-12)
+            return math.log(q / (1 - q))
+        return z
 
     def quantiles(self, qs: tuple[float, ...] = (0.05, 0.5, 0.95)) -> list[float]:
         """Prior quantiles in the parameter's unit."""
-        return [float(self.to_values(np.array(self.frozen().ppf(q)))) for q in qs]
+        out = []
+        for q in qs:
+            z = float(self.frozen().ppf(q))
+            v = math.exp(z) if self.log else z
+            out.append(float(round(v)) if self.integer else v)
+        return out
 
     def pdf_values(self, values: np.ndarray) -> np.ndarray:
         """The prior density in the parameter's unit (Jacobian of the log scale included)."""
         values = np.asarray(values, dtype=float)
         if self.log:
             with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(values > 0, self.frozen().pdf(np.log(np.where(values > 0, values, 1.0))) / values, 0.0)
+                safe = np.where(values > 0, values, 1.0)
+                return np.where(values > 0, self.frozen().pdf(np.log(safe)) / safe, 0.0)
         return self.frozen().pdf(values)
 
     def describe(self) -> str:

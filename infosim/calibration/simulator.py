@@ -28,13 +28,9 @@ def child_seeds(seed: int, n: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in np.random.SeedSequence(seed).spawn(n)]
 
 
-def overrides_for(priors: Sequence[Prior], params: Mapping[str, float]) -> dict[str, Any]:
-    """Scenario overrides ``{path: value}`` from ABC's internal-scale parameters."""
-    out: dict[str, Any] = {}
-    for p in priors:
-        value = p.to_value(float(params[p.key]))
-        out[p.path] = int(value) if p.integer else value
-    return out
+def overrides_for(priors: Sequence[Prior], values: Mapping[str, float]) -> dict[str, Any]:
+    """Scenario overrides ``{path: value}`` (whole numbers as int)."""
+    return {p.path: round(float(values[p.path])) if p.integer else float(values[p.path]) for p in priors}
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,7 @@ class ModelSimulator:
 
     Attributes:
         scenario_data: the resolved scenario (JSON dict; households and months set).
-        priors: the calibrated parameters (to map ABC's numbers to scenario values).
+        priors: the calibrated parameters (whole-number ones are passed to the scenario as int).
         targets: the targets whose statistics are returned.
         replicates: runs per particle, with seeds spawned from the particle's seed; the
             statistics are averaged.
@@ -73,6 +69,6 @@ class ModelSimulator:
             out[t.name] = value if math.isfinite(value) else NOT_FINITE
         return out
 
-    def __call__(self, params: Mapping[str, float], seed: int) -> dict[str, float]:
-        """Simulate ABC's internal-scale `params` with `seed`; return ``{target name: statistic}``."""
-        return self.statistics(overrides_for(self.priors, params), seed)
+    def __call__(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """Simulate the parameter `values` (by scenario key) with `seed`; return ``{target: statistic}``."""
+        return self.statistics(overrides_for(self.priors, values), seed)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from infosim.calibration.api import posterior_from_history
 from infosim.calibration.diagnostics import correlated_pairs, identification_lines
 from infosim.calibration.engine import run_abc
 from infosim.calibration.posterior import Posterior
@@ -72,8 +73,8 @@ def test_known_answer_correlated_pair_and_identification(tmp_path: Path) -> None
     settings = AbcSettings(population_size=150, generations=6)
     outcome = abc(tmp_path, toy.sum_pair, PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings)
     assert outcome.final_epsilon == 1.0 and outcome.generations >= 3
-    _, frame, w, _ = last_generation(tmp_path)
-    post = Posterior(tmp_path, frame.rename(columns={}), w / w.sum(), PAIR_PRIORS)
+    table = posterior_from_history(tmp_path, PAIR_PRIORS)
+    post = Posterior(tmp_path, table[["a", "b"]], table["weight"].to_numpy(), PAIR_PRIORS)
     assert post.quantile("a", 0.5) == pytest.approx(0.3, abs=0.03)
     assert post.quantile("b", 0.5) == pytest.approx(0.2, abs=0.04)
     corr = post.correlations().loc["a", "b"]

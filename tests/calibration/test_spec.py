@@ -70,22 +70,46 @@ def test_explicit_priors(tmp_path: Path, prior: str, q: float, expected: float) 
     assert p.default == 42.0  # the scenario's value, kept for reports
 
 
-def test_log_priors_sample_the_logarithm() -> None:
-    p = Prior("parameters.diffusion.bass_q", "loguniform", {"low": 0.01, "high": 0.04})
-    assert p.key == "log_diffusion_bass_q"
-    lo, hi = p.internal_bounds()
-    assert (lo, hi) == (pytest.approx(math.log(0.01)), pytest.approx(math.log(0.04)))
-    assert p.to_value(math.log(0.02)) == pytest.approx(0.02)
-    # the density in the parameter's unit integrates to one
+@pytest.mark.parametrize(
+    ("prior", "key", "sampling"),
+    [
+        pytest.param(Prior("parameters.diffusion.bass_q", "loguniform", {"low": 0.01, "high": 0.04}),
+                     "loglogit_diffusion_bass_q", "loglogit", id="loguniform"),
+        pytest.param(Prior("parameters.phones.life_months", "uniform", {"low": 30, "high": 54}),
+                     "logit_phones_life_months", "logit", id="uniform"),
+        pytest.param(Prior("parameters.diffusion.bass_q", "lognormal", {"median": 0.02, "sigma": 0.3}),
+                     "log_diffusion_bass_q", "log", id="lognormal"),
+        pytest.param(Prior("parameters.phones.life_months", "normal", {"mean": 40, "sd": 3}),
+                     "phones_life_months", "identity", id="normal"),
+    ],
+)
+def test_sampling_scale_round_trips_and_matches_the_prior(prior: Prior, key: str, sampling: str) -> None:
+    """ABC samples on an unbounded scale for bounded uniform priors; the sampling-scale prior maps
+    back to the stated prior (same quantiles), and values map to the sampling scale and back."""
     import numpy as np
+    from scipy import stats
 
-    grid = np.linspace(0.01, 0.04, 20001)
-    assert np.trapezoid(p.pdf_values(grid), grid) == pytest.approx(1.0, rel=1e-3)
+    assert (prior.key, prior.sampling) == (key, sampling)
+    for value in prior.quantiles((0.1, 0.5, 0.9)):
+        assert prior.to_value(prior.to_sampling(value)) == pytest.approx(value)
+    rv = prior.rv()
+    for q in (0.1, 0.5, 0.9):
+        assert prior.to_value(rv.ppf(q)) == pytest.approx(prior.quantiles((q,))[0], rel=1e-9)
+    if sampling in ("logit", "loglogit"):
+        assert rv.name == "logistic"  # full support: no proposal falls outside the range
+        assert prior.to_value(-800.0) == pytest.approx(prior.args["low"])
+        assert prior.to_value(800.0) == pytest.approx(prior.args["high"])
+    lo, hi = prior.quantiles((0.001, 0.999))
+    grid = np.linspace(lo, hi, 20001)
+    assert np.trapezoid(prior.pdf_values(grid), grid) == pytest.approx(0.998, rel=2e-3)
+    assert stats  # scipy is what pyabc's RV wraps
 
 
 def test_integer_parameters_are_rounded() -> None:
-    p = Prior("parameters.x.n", "uniform", {"low": 0, "high": 10}, integer=True)
+    p = Prior("parameters.x.n", "normal", {"mean": 5, "sd": 2}, integer=True)
     assert p.to_value(3.6) == 4.0
+    u = Prior("parameters.x.n", "uniform", {"low": 0, "high": 10}, integer=True)
+    assert u.to_value(u.to_sampling(3.6)) == 4.0
 
 
 def test_months_follow_the_latest_target_and_the_cutoff(tmp_path: Path) -> None:
