@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from infosim.calibration.errors import CalibrationError
+from infosim.calibration.errors import CalibrationError, TargetError
 from infosim.calibration.posterior import (
     CALIBRATION_FILE,
     POINT_FILE,
@@ -41,6 +41,7 @@ from infosim.calibration.posterior import (
 from infosim.calibration.priors import Prior
 from infosim.calibration.simulator import ModelSimulator
 from infosim.calibration.spec import Calibration, CalibrationSpec, load_calibration
+from infosim.calibration.targets import evaluate
 from infosim.experiments.store import atomic_write_json, atomic_write_parquet
 
 PREDICTIVE_FILE = "predictive.parquet"
@@ -193,6 +194,19 @@ def predictive_check(post: Posterior, cal: Calibration, simulator: ModelSimulato
     return pd.DataFrame([r for i in sorted(rows) for r in rows[i]])
 
 
+def preflight(cal: Calibration) -> None:
+    """One small run at the scenario's values: every target must evaluate (names a missing series
+    with the run's columns before any worker starts)."""
+    from infosim.run import run_scenario
+    from infosim.scenario import apply_overrides
+
+    small = apply_overrides(cal.scenario, {"run.households": min(cal.spec.households, 1000)})
+    try:
+        evaluate(run_scenario(small, cal.spec.seed).timeseries, cal.targets)
+    except TargetError as exc:
+        raise CalibrationError(f"{cal.label}: key targets: {exc}") from None
+
+
 def calibrate(
     spec: str | Path | CalibrationSpec | dict[str, Any],
     *,
@@ -238,6 +252,7 @@ def calibrate(
 
     t0 = time.perf_counter()
     cal = load_calibration(spec, households=households, particles=particles, generations=generations)
+    preflight(cal)
     folder = Path(out) if out is not None else cal.default_out()
     folder.mkdir(parents=True, exist_ok=True)
     try:

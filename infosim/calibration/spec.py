@@ -206,16 +206,36 @@ def parse_spec(raw: dict[str, Any], source: str) -> CalibrationSpec:
         raise CalibrationError(_format_validation(source, exc)) from None
 
 
-def read_spec(path: str | Path) -> dict[str, Any]:
-    """The raw contents of a spec file."""
+def read_spec(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw contents of a spec file, with its ``extends = "other.toml"`` chain merged in.
+
+    A spec that extends another (a path relative to it) takes every key of the other and
+    overrides what it sets itself (tables merge), e.g. the time-split spec is the main spec plus
+    ``cutoff`` and ``name``. The other's ``name`` is not inherited.
+    """
+    from infosim.scenario.loader import deep_merge
+
     path = Path(path)
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = tomllib.load(fh)
     except FileNotFoundError:
         raise CalibrationError(f"{path}: no such calibration spec") from None
     except tomllib.TOMLDecodeError as exc:
         raise CalibrationError(f"{path}: not valid TOML: {exc}") from None
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise CalibrationError(f"{path}: key extends: must be the path of another spec file (a string)")
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in _chain or parent_path == path.resolve():
+        raise CalibrationError(f"{path}: key extends: {parent} forms a cycle")
+    base = read_spec(parent_path, (*_chain, path.resolve()))
+    base.pop("name", None)
+    if "parameters" in raw and "parameters" in base and type(raw["parameters"]) is not type(base["parameters"]):
+        base.pop("parameters")
+    return deep_merge(base, raw)
 
 
 def _get_path(data: dict[str, Any], path: str) -> Any:

@@ -179,3 +179,31 @@ def test_bad_targets_file_is_reported_through_the_spec(tmp_path: Path) -> None:
     targets.write_text(targets.read_text().replace('kind = "proxy"', 'kind = "guess"'))
     with pytest.raises(CalibrationError, match=r"key targets: .*: target 'info_consumption_2020': key kind"):
         load_calibration(path)
+
+
+def test_a_spec_can_extend_another(tmp_path: Path) -> None:
+    base = spec_file(tmp_path, 'name = "main"\nseed = 4\n[abc]\npopulation_size = 50\ngenerations = 7')
+    child = tmp_path / "split.toml"
+    child.write_text(f'extends = "{base.name}"\ncutoff = "2020-12"\n[abc]\ngenerations = 3\n')
+    cal = load_calibration(child)
+    assert (cal.name, cal.spec.cutoff, cal.spec.seed) == ("split", "2020-12", 4)
+    assert (cal.spec.abc.population_size, cal.spec.abc.generations) == (50, 3)
+    assert [p.path for p in cal.priors] == ["parameters.phones.life_months"]
+    loop = tmp_path / "loop.toml"
+    loop.write_text('extends = "loop.toml"\n')
+    with pytest.raises(CalibrationError, match="key extends: loop.toml forms a cycle"):
+        load_calibration(loop)
+
+
+def test_a_target_on_a_missing_series_stops_before_any_simulation(tmp_path: Path) -> None:
+    from infosim.calibration.api import calibrate
+
+    path = spec_file(tmp_path, "")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(targets.read_text().replace('series = "users_5g_network"', 'series = "users_on_mars"'))
+    with pytest.raises(CalibrationError) as exc:
+        calibrate(path, out=tmp_path / "out", executor="serial", progress=False)
+    msg = str(exc.value)
+    assert "target 'network_users_2021_03': series 'users_on_mars' is not a column of the run" in msg
+    assert "base_stations_5g, new_base_stations_5g" in msg
+    assert not (tmp_path / "out" / "history.db").exists()
