@@ -11,9 +11,10 @@
    deviation of the statistic divided by the target's observational sd (small means the model's
    own randomness is negligible beside the data's uncertainty).
 
-The spec (``--spec``, default ``calibration/jiangsu_2020.toml`` when it exists, else the test
-fixture ``tests/calibration/fixtures/targets.toml`` with every parameter of
-``parameter_ranges()`` matching ``--parameters``) gives the scenario, the targets and the priors.
+The spec (``--spec``; default ``calibration/jiangsu_2020.toml``, on the test fixture
+``tests/calibration/fixtures/targets.toml`` when ``calibration/targets.toml`` does not exist; without
+that spec, every parameter of ``parameter_ranges()`` matching ``--parameters`` on the fixture
+targets) gives the scenario, the targets and the priors.
 Numbers go to ``benchmarks/output/calibration.json``; the machine's load average is recorded
 (the machine is shared: CPU seconds of the workers are not measured, so compare with the load).
 
@@ -49,9 +50,13 @@ def default_spec(args: argparse.Namespace, folder: Path) -> Path:
     if args.spec is not None:
         return args.spec
     real = ROOT / "calibration" / "jiangsu_2020.toml"
-    if real.is_file():
-        return real
     shutil.copy(FIXTURE_TARGETS, folder / "targets.toml")
+    if real.is_file():
+        if (real.parent / "targets.toml").is_file():
+            return real
+        spec = folder / "bench.toml"  # the project's spec (parameters, priors) on the fixture targets
+        spec.write_text(f'extends = "{real}"\ntargets = "targets.toml"\n')
+        return spec
     patterns = ", ".join(f'"{p.strip()}"' for p in args.parameters.split(",") if p.strip())
     spec = folder / "bench.toml"
     spec.write_text(
@@ -185,6 +190,7 @@ def speed(spec: Path, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "cpu_s_main": round(cpu_main, 1),
         "cpu_s_workers": round(cpu_workers, 1),
         "cpu_s_per_simulation": round(cpu_total / sims, 4),
+        "cpu_s_per_simulation_workers": round(cpu_workers / sims, 4),
         "extrapolated_5000_min": round(5000 * wall / sims / 60, 1),
         "extrapolated_5000_min_idle": round(5000 * cpu_total / sims / cores / 60, 1),
         "load_average_1min_at_start": round(load0, 2),

@@ -88,7 +88,10 @@ def plot_generations(gens: pd.DataFrame, path: Path, stochastic: bool) -> Path:
     axes[2].set_title("effective sample size", fontsize=9)
     axes[3].plot(x, gens["simulations"], "o-")
     axes[3].set_title("simulations (cumulative)", fontsize=9)
+    from matplotlib.ticker import MaxNLocator
+
     for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("generation", fontsize=8)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)

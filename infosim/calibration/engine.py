@@ -16,7 +16,8 @@ the last stored generation and replays pyabc's own preparation of the next one f
 the run continues exactly as if it had not been interrupted. Finished generations are never
 recomputed; the generation that was running is recomputed from its start (its proposals have
 fixed seeds, so it gives the same particles). A run killed during generation 0 or during the
-prior calibration sample restarts from scratch.
+prior calibration sample restarts from scratch. When the run finishes, the checkpoints are
+deleted and ``state/done.json`` records how it ended (a later ``--resume`` runs nothing).
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class AbcOutcome:
         final_epsilon: epsilon (or temperature) of the last stored generation.
         simulations: simulations stored in the history (pyabc's count, the calibration sample
             included).
-        simulations_run: simulations this session ran (discarded ones included).
+        simulations_run: simulations this session ran (the prior calibration sample, discarded
+            ones and those of a generation stopped by the budget included).
         discarded: simulations this session ran beyond a generation's n-th acceptance.
         resumed_from: the last generation stored before this session (-1: a fresh start).
         elapsed_s: wall-clock seconds of this session.
@@ -202,8 +204,8 @@ class _Checkpoints:
             raise CalibrationError(f"{path}: missing checkpoint; the calibration cannot be resumed exactly "
                                    "(start it again with --overwrite)") from None
 
-    def prune(self, keep_from: int) -> None:
-        """Delete checkpoints of generations before `keep_from`."""
+    def prune(self, keep_from: float) -> None:
+        """Delete checkpoints of generations before `keep_from` (all of them with ``math.inf``)."""
         if not self.dir.is_dir():
             return
         for path in self.dir.glob("*.pkl"):
@@ -345,9 +347,7 @@ def run_abc(
         sampler.budget = max_sims - abc.history.total_nr_simulations
         if sampler.budget <= 0:
             return _finish(abc, ckpt, outcome, t - 1, f"simulation budget ({settings.max_simulations:,}) used", t_start)
-        before = sampler.simulations
         ret = abc.run_generation(t=t)
-        outcome.simulations_run += sampler.simulations - before
         if not ret["successful"]:
             reason = (f"generation {t} not completed: it would exceed the simulation budget "
                       f"({settings.max_simulations:,}) or fall below the minimum acceptance rate "
@@ -428,6 +428,7 @@ def _finish(abc: Any, ckpt: _Checkpoints, outcome: AbcOutcome, last: int, reason
     outcome.final_epsilon = float(abc.history.get_all_populations().set_index("t").loc[last, "epsilon"])
     outcome.simulations = int(abc.history.total_nr_simulations)
     outcome.discarded = int(abc.sampler.wasted)
+    outcome.simulations_run = int(abc.sampler.simulations)
     outcome.elapsed_s = time.perf_counter() - t_start
     ckpt.mark_done({
         "stop_reason": reason,
@@ -435,6 +436,7 @@ def _finish(abc: Any, ckpt: _Checkpoints, outcome: AbcOutcome, last: int, reason
         "final_epsilon": outcome.final_epsilon,
         "simulations": outcome.simulations,
     })
+    ckpt.prune(keep_from=math.inf)  # finished: only the done marker is needed from now on
     return outcome
 
 
