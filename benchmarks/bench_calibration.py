@@ -49,14 +49,21 @@ def default_spec(args: argparse.Namespace, folder: Path) -> Path:
     """The project's spec if it exists, else one over the fixture targets."""
     if args.spec is not None:
         return args.spec
+    from infosim.calibration.errors import CalibrationError
+    from infosim.calibration.spec import load_calibration
+
     real = ROOT / "calibration" / "jiangsu_2020.toml"
     shutil.copy(FIXTURE_TARGETS, folder / "targets.toml")
     if real.is_file():
-        if (real.parent / "targets.toml").is_file():
-            return real
+        candidates = [real] if (real.parent / "targets.toml").is_file() else []
         spec = folder / "bench.toml"  # the project's spec (parameters, priors) on the fixture targets
         spec.write_text(f'extends = "{real}"\ntargets = "targets.toml"\n')
-        return spec
+        for candidate in [*candidates, spec]:
+            try:
+                load_calibration(candidate)
+                return candidate
+            except CalibrationError as exc:
+                print(f"not using {candidate}: {str(exc).splitlines()[0]}")
     patterns = ", ".join(f'"{p.strip()}"' for p in args.parameters.split(",") if p.strip())
     spec = folder / "bench.toml"
     spec.write_text(

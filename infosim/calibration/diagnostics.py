@@ -23,6 +23,9 @@ from infosim.calibration.wstats import ess, fmt
 
 CORRELATION_FLAG = 0.5
 WIDTH_FLAG = 0.8
+#: The last generation's ESS is flagged below max(ESS_FLOOR, ESS_SHARE x particles).
+ESS_FLOOR = 10
+ESS_SHARE = 0.1
 
 
 def generations_table(folder: Path) -> pd.DataFrame:
@@ -243,6 +246,14 @@ def write_diagnostics(folder: Path, post: Posterior, cal: Any, outcome: Any) -> 
     if stochastic and final > 1.0 + 1e-9:
         lines += [f"> **Warning:** the final temperature is {final:.3g} > 1: the posterior is tempered (wider than "
                   "the posterior under the stated noise model). Run more generations or a larger budget.", ""]
+    last_ess = float(gens["ess"].iloc[-1]) if len(gens) else math.nan
+    n_particles = int(gens["particles"].iloc[-1]) if len(gens) else 0
+    if last_ess == last_ess and last_ess < max(ESS_FLOOR, ESS_SHARE * n_particles):
+        lines += [f"> **Warning:** the last generation's effective sample size is {last_ess:.0f} of {n_particles} "
+                  "particles: the posterior rests on a few heavily weighted particles and its quantiles are "
+                  "unreliable. Importance weights degenerate when many calibrated parameters are not informed by "
+                  "the targets (see the width ratios): calibrate fewer parameters, add informative targets, or "
+                  "raise population_size.", ""]
     lines += [
         "## Generations",
         "",

@@ -362,7 +362,8 @@ def run_abc(
             _stderr(f"generation {t + 1}/{G}: {word} {info.epsilon:.4g}, accepted {info.accepted}/"
                     f"{info.evaluations:,} ({100 * info.acceptance_rate:.1f}%), ESS {info.ess:.0f}, "
                     f"simulations {info.simulations_total:,} (+{sampler.wasted} discarded), "
-                    f"elapsed {_fmt_time(info.elapsed_s)}")
+                    f"elapsed {_fmt_time(info.elapsed_s)}"
+                    + (" — low ESS: weights degenerate" if info.ess < 0.1 * info.accepted else ""))
         if abc.check_terminate(t=t, acceptance_rate=ret["acceptance_rate"]):
             return _finish(abc, ckpt, outcome, t, _stop_reason(abc, settings, t, ret["acceptance_rate"]), t_start)
         t += 1
