@@ -30,6 +30,8 @@ CALIBRATION_FILE = "calibration.json"
 POINT_FILE = "point_estimate.toml"
 #: spawn-key word of the stream that resamples posterior draws.
 RESAMPLE_STREAM = 0x64726177  # "draw"
+#: The repository (``calibration/`` is looked up there too).
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 #: The project's calibration (used when a scenario has none of its own).
 DEFAULT_CALIBRATION = "jiangsu_2020"
 
@@ -198,8 +200,6 @@ def resolve_calibration_dir(path: str | Path | None, scenario_name: str | None =
     (the project's calibration), looked up here and in the repository."""
     if path is not None:
         return Path(path)
-    from infosim.scenario.loader import PACKAGE_ROOT
-
     names = list(dict.fromkeys([n for n in (scenario_name, DEFAULT_CALIBRATION) if n]))
     for name in names:
         for base in (Path.cwd(), PACKAGE_ROOT):

@@ -213,8 +213,6 @@ def read_spec(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
     overrides what it sets itself (tables merge), e.g. the time-split spec is the main spec plus
     ``cutoff`` and ``name``. The other's ``name`` is not inherited.
     """
-    from infosim.scenario.loader import deep_merge
-
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -235,7 +233,18 @@ def read_spec(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
     base.pop("name", None)
     if "parameters" in raw and "parameters" in base and type(raw["parameters"]) is not type(base["parameters"]):
         base.pop("parameters")
-    return deep_merge(base, raw)
+    return _merge(base, raw)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` merged into a copy of `base`: tables merge, other values replace."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def _get_path(data: dict[str, Any], path: str) -> Any:
