@@ -61,17 +61,17 @@ def test_calibrate_writes_every_output(calibrated: Path) -> None:
     for fig in ("generations", "marginals", "correlations", "predictive"):
         assert (calibrated / "figures" / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
     table = pd.read_parquet(calibrated / "posterior.parquet")
-    params = ["parameters.phones.life_months", "parameters.diffusion.bass_q"]
+    params = ["parameters.phones.life_months", "parameters.phones.pull_forward_per_share"]
     assert list(table.columns) == ["particle", *params, "weight"]
     assert len(table) == 6 and table["weight"].sum() == pytest.approx(1.0)
     assert table["parameters.phones.life_months"].between(30, 54).all()
-    assert table["parameters.diffusion.bass_q"].between(0.005, 0.06).all()
+    assert table["parameters.phones.pull_forward_per_share"].between(0.5, 4.0).all()
 
     point = tomllib.loads((calibrated / "point_estimate.toml").read_text())
     for p in params:
-        group, name = p.rsplit(".", 1)
+        _, group, name = p.split(".")
         expected = weighted_quantile(table[p], table["weight"], 0.5)
-        assert point["parameters"][group.split(".")[1]][name] == pytest.approx(expected)
+        assert point["parameters"][group][name] == pytest.approx(expected)
     assert (calibrated / "point_estimate.toml").read_text().startswith("# Point estimate of calibration 'tiny'")
 
     meta = json.loads((calibrated / "calibration.json").read_text())

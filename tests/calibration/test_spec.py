@@ -157,8 +157,8 @@ BAD = [
                  "dist must be one of", id="unknown-dist"),
     pytest.param("", '[parameters."parameters.phones.life_months"]\nprior = { dist = "normal", mean = 1, basis = "x" }',
                  "normal needs mean, sd", id="prior-missing-arg"),
-    pytest.param("", '[parameters."parameters.diffusion.bass_q"]\n'
-                 'prior = { dist = "normal", mean = 0.01, sd = 0.1, basis = "x" }',
+    pytest.param("", '[parameters."parameters.phones.pull_forward_per_share"]\n'
+                 'prior = { dist = "normal", mean = 0.1, sd = 1.0, basis = "x" }',
                  "is not a valid scenario value", id="prior-gives-invalid-values"),
     pytest.param("constants = { 'parameters.phones.life_months' = 40 }", None, "also set in constants",
                  id="calibrated-and-constant"),
