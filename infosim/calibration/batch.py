@@ -36,6 +36,12 @@ class PosteriorExperiment(Experiment):
             raise SpecError(f"{self.label}: {', '.join(clash)} is calibrated (drawn from the posterior) and also set "
                             "or varied by the experiment")
 
+    @property
+    def columns(self) -> dict[str, str]:
+        """The base experiment's column names of varied keys, plus the draw's id column."""
+        base = getattr(super(), "columns", {})
+        return {**base, POSTERIOR_DRAW: POSTERIOR_DRAW}
+
     def _draw(self, replicate: int) -> tuple[int, dict[str, Any]]:
         row = self.draws.iloc[replicate]
         return int(row["draw"]), self.posterior.overrides(row)
