@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,22 @@ def coverage_summary(table: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def save_figure(fig: Any, path: Path) -> Path:
+    """Write a matplotlib figure as PNG atomically (temp file, fsync, rename) and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from infosim.experiments.store import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=110, format="png")
+    plt.close(fig)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
 def plot_check(table: pd.DataFrame, path: Path, title: str) -> Path:
     """A forest plot: per target, the model's 5-95% band and median against the observation ± 1.645 sd,
     all divided by the observed value (so targets of any unit share one axis)."""
@@ -90,8 +107,6 @@ def plot_check(table: pd.DataFrame, path: Path, title: str) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from infosim.interfaces.report_run import atomic_write
 
     n = len(table)
     fig, ax = plt.subplots(figsize=(8, 0.42 * n + 1.4), constrained_layout=True)
@@ -109,9 +124,7 @@ def plot_check(table: pd.DataFrame, path: Path, title: str) -> Path:
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=7, loc="best")
     ax.set_title(title, fontsize=9)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def markdown_table(frame: pd.DataFrame, columns: Mapping[str, str], formats: Mapping[str, str] | None = None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from infosim.calibration.checks import check_table, coverage_summary, markdown_table, plot_check
+from infosim.calibration.checks import check_table, coverage_summary, markdown_table, plot_check, save_figure
 from infosim.calibration.posterior import Posterior
 from infosim.calibration.wstats import ess, fmt
 
@@ -68,12 +68,7 @@ def _plt() -> Any:
 
 
 def _save(fig: Any, path: Path) -> Path:
-    from infosim.interfaces.report_run import atomic_write
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    _plt().close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_generations(gens: pd.DataFrame, path: Path, stochastic: bool) -> Path:

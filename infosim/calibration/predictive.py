@@ -136,7 +136,7 @@ def plot_bands(bands_frame: pd.DataFrame, path: Path, title: str, point: pd.Data
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from infosim.interfaces.report_run import atomic_write
+    from infosim.calibration.checks import save_figure
     from infosim.outcomes import OUTCOMES, province_households
 
     present = set(bands_frame["outcome"])
@@ -171,9 +171,7 @@ def plot_bands(bands_frame: pd.DataFrame, path: Path, title: str, point: pd.Data
     if n:
         axes.flat[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def date_axis(ax: Any) -> None:

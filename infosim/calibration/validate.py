@@ -110,7 +110,7 @@ def plot_series(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from infosim.interfaces.report_run import atomic_write
+    from infosim.calibration.checks import save_figure
 
     q = frame.groupby("month", sort=True)[series].quantile([0.05, 0.5, 0.95]).unstack()
     x = pd.to_datetime(q.index)
@@ -128,9 +128,7 @@ def plot_series(
     ax.grid(alpha=0.3)
     date_axis(ax)
     ax.legend(fontsize=7)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def anchor_table(check: pd.DataFrame) -> str:
