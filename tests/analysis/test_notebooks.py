@@ -67,11 +67,11 @@ def test_sensitivity_notebook_runs_twice_from_another_folder(tmp_path: Path, mon
     assert (tmp_path / "results" / "nb04_docs" / "sensitivity.md").is_file()
 
 
-def test_sensitivity_notebook_writes_under_experiments_results_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sensitivity_notebook_writes_under_results_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INFOSIM_NB_RESULTS", raising=False)
     monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
     book = nbformat.read(ROOT / "experiments" / "04_sensitivity.ipynb", as_version=4)
     setup = next(c.source for c in book.cells if c.cell_type == "code")
     names: dict = {}
     exec(setup.replace("RESULTS.mkdir(parents=True, exist_ok=True)", ""), names)
-    assert names["RESULTS"] == ROOT / "experiments" / "results"
+    assert names["RESULTS"] == Path("results")
