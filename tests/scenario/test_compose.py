@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,22 @@ def with_later_changes(node: object) -> object:
     return node
 
 
+def with_calibrated_parameters(raw: dict) -> dict:
+    """The snapshot at the calibrated point: the baseline (so every shipped scenario) now includes
+    scenarios/parameters/calibrated.toml, the calibration's point estimate."""
+    calibrated = tomllib.loads((ROOT / "scenarios" / "parameters" / "calibrated.toml").read_text())
+    out = json.loads(json.dumps(raw))
+    for group, values in calibrated["parameters"].items():
+        out.setdefault("parameters", {}).setdefault(group, {}).update(values)
+    return out
+
+
 @pytest.mark.parametrize("name", sorted(BEFORE))
 def test_shipped_scenarios_resolve_as_before_the_includes(name: str) -> None:
     """The merged documents saved before the lever sizings moved into scenarios/levers/, with the
     later deliberate changes, validated with today's schema, equal today's scenarios."""
-    before = validate_raw(with_later_changes(BEFORE[name]), f"before:{name}").model_dump(mode="json")
+    raw = with_calibrated_parameters(with_later_changes(BEFORE[name]))
+    before = validate_raw(raw, f"before:{name}").model_dump(mode="json")
     assert load_scenario(name).model_dump(mode="json") == before
 
 
@@ -105,7 +117,8 @@ def test_show_says_where_each_value_came_from(tmp_path: Path) -> None:
     assert sources["levers.vouchers.eligibility"] == str((shipped / "vouchers_targeted.toml").resolve())
     assert sources["levers.vouchers.waves"] == str((shipped / "levers" / "vouchers_2020.toml").resolve())
     assert sources["run.households"] == str((shipped / "baseline.toml").resolve())
-    assert sources["parameters.phones.life_months"] == "default"
+    assert sources["parameters.phones.life_months"] == str((shipped / "parameters" / "calibrated.toml").resolve())
+    assert sources["parameters.phones.life_shape"] == "default"
     (tmp_path / "noname.toml").write_text('extends = "baseline"\n')
     assert explain_scenario(tmp_path / "noname.toml")[1]["name"] == "file name"
 
@@ -121,7 +134,8 @@ def test_cli_show_prints_each_value_with_its_source(tmp_path: Path) -> None:
     assert lines["run.months"].endswith("# --set")
     assert lines["levers.vouchers.eligibility"].endswith("# vouchers_targeted.toml (package)")
     assert lines["levers.vouchers.claim_share"].endswith("# levers/vouchers_2020.toml (package)")
-    assert lines["parameters.phones.life_months"].endswith("# default")
+    assert lines["parameters.phones.life_months"].endswith("# parameters/calibrated.toml (package)")
+    assert lines["parameters.phones.life_shape"].endswith("# default")
 
 
 def write(folder: Path, name: str, text: str) -> Path:
