@@ -51,7 +51,7 @@ def test_start_up_imports_no_heavy_library(code: str, also_absent: tuple[str, ..
     assert sorted(loaded & {*HEAVY, *also_absent}) == []
 
 
-def test_a_run_imports_the_model_and_the_chart_library() -> None:
+def test_the_run_modules_import_the_model_but_not_matplotlib() -> None:
     """The check above can fail: the modules a run needs do load the heavy libraries."""
     loaded = set(loaded_after("import infosim.run, infosim.model, infosim.interfaces.report_run"))
     assert {"numpy", "pandas", "mesa"} <= loaded
