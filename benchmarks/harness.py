@@ -7,12 +7,17 @@ Usage::
     python benchmarks/harness.py --quick            # fewer repetitions and smaller sizes (~1 min)
     python benchmarks/harness.py --province         # also the whole province, 72 months (~4 min more)
     python benchmarks/harness.py --sweep            # also benchmarks/bench_sweep.py (small sweep)
-    python benchmarks/harness.py --write-results    # also rewrite benchmarks/RESULTS.md
+    python benchmarks/harness.py --cli              # also the whole-process figures of the command line
+    python benchmarks/harness.py --skip scales,default,memory,reference --cli --write-results
+                                                    # only the command line (~2 min), its RESULTS.md section
+    python benchmarks/harness.py --write-results    # also rewrite the measured sections of RESULTS.md
 
 Prints a table and writes ``benchmarks/output/harness.json``. Every figure is the median of
 several repetitions with its spread (min-max, and the interquartile range where there are enough
 repetitions); times are wall-clock seconds and, beside them, CPU seconds of the process (robust
-when other jobs share the machine). No figure is asserted anywhere.
+when other jobs share the machine). No figure is asserted anywhere. ``--write-results`` rewrites
+only the sections of ``RESULTS.md`` this run measured (between ``<!-- harness...:begin/end -->``
+markers); the hand-written sections below them are kept.
 """
 
 from __future__ import annotations
@@ -291,6 +296,116 @@ def bench_sweep(runs: str, households: int, months: int) -> dict[str, Any] | Non
 
 
 # --------------------------------------------------------------------------------------------
+# Whole process: the command line
+# --------------------------------------------------------------------------------------------
+#: Heavy libraries that `import infosim` and `import infosim.interfaces.cli` must not import.
+HEAVY = ("pandas", "matplotlib", "pyarrow", "scipy", "mesa", "dask", "pyabc", "SALib", "networkx", "solara")
+
+_PHASES = """
+import json, os, sys, time
+from pathlib import Path
+marks, clock = [], [time.perf_counter(), time.process_time()]
+def mark(name):
+    w, c = time.perf_counter(), time.process_time()
+    marks.append((name, w - clock[0], c - clock[1]))
+    clock[:] = [time.perf_counter(), time.process_time()]
+import infosim.interfaces.cli as cli
+mark("import the command line (typer)")
+from infosim.interfaces.report_run import plot_run, write_run_folder
+from infosim.run import run_scenario
+from infosim.scenario import load_scenario
+mark("import scenarios and outputs (numpy, pandas, pydantic)")
+import infosim.model
+mark("import the model (Mesa, with scipy.spatial and networkx)")
+scenario = load_scenario(sys.argv[1])
+mark("load the scenario")
+result = run_scenario(scenario, 0)
+mark("model: run_scenario (build, run, results)")
+out = Path(sys.argv[2])
+write_run_folder(result, scenario, out, chart=False)
+mark("write the tables (Parquet, CSV, JSON)")
+plot_run(result, out / "timeseries.png")
+mark("overview chart (matplotlib import included)")
+from rich.console import Console
+Console(file=open(os.devnull, "w"), width=200).print(cli.summary_table(result))
+mark("summary table (rich)")
+plot_run(result, out / "timeseries.png")
+mark("overview chart again (matplotlib loaded)")
+print(json.dumps(marks))
+"""
+
+
+def infosim_command() -> list[str]:
+    """The `infosim` console script beside this Python, else ``python -m infosim.interfaces.cli``."""
+    script = Path(sys.executable).with_name("infosim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "infosim.interfaces.cli"]
+
+
+def child_timed(cmd: list[str], cwd: str | Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run `cmd` in `cwd` to its end: (wall seconds, CPU seconds user + sys of the child, the process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    wall = time.perf_counter() - w0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
+def bench_cli(reps: int) -> dict[str, Any]:
+    """Whole processes, started and waited for: ``infosim --help``, ``import infosim``, the imports
+    any run needs, ``infosim run SCENARIO`` end to end against its model time, and the phases of
+    that run timed inside a fresh process."""
+    import tempfile
+
+    infosim = infosim_command()
+    py = [sys.executable, "-c"]
+    commands = {
+        "help": [*infosim, "--help"],
+        "import_infosim": [*py, "import infosim"],
+        "import_cli": [*py, "import infosim.interfaces.cli"],
+        "import_floor": [*py, "import infosim.run, infosim.model"],
+    }
+    out: dict[str, Any] = {"load_average_before": os.getloadavg(), "reps": reps}
+    with tempfile.TemporaryDirectory(prefix="harness-cli-") as tmp:  # run from outside the repository
+        for name, cmd in commands.items():
+            wall, cpu = [], []
+            for _ in range(reps):
+                w, c, proc = child_timed(cmd, tmp)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"{cmd}: {proc.stderr.strip()[-300:]}")
+                wall.append(w)
+                cpu.append(c)
+            out[name] = {"wall_s": spread(wall), "cpu_s": spread(cpu)}
+        probe = f"import sys, infosim.interfaces.cli; print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+        heavy = subprocess.run([*py, probe], capture_output=True, text=True, cwd=tmp)
+        out["heavy_after_import_cli"] = heavy.stdout.strip()
+        wall, cpu, model = [], [], []
+        for _ in range(reps):
+            w, c, proc = child_timed([*infosim, "run", SCENARIO, "--out", str(Path(tmp) / "run")], tmp)
+            if proc.returncode != 0:
+                raise RuntimeError(f"infosim run: {proc.stderr.strip()[-300:]}")
+            wall.append(w)
+            cpu.append(c)
+            model.append(float(proc.stderr.split("finished in ")[1].split(" s")[0]))
+        out["run"] = {"wall_s": spread(wall), "cpu_s": spread(cpu), "model_wall_s": spread(model),
+                      "ratio_wall_to_model": spread([w / m for w, m in zip(wall, model, strict=True)])}
+        phases: dict[str, dict[str, list[float]]] = {}
+        for i in range(reps):
+            w, c, proc = child_timed([*py, _PHASES, SCENARIO, str(Path(tmp) / f"phases{i}")], tmp)
+            if proc.returncode != 0:
+                raise RuntimeError(f"phases: {proc.stderr.strip()[-300:]}")
+            for name, pw, pc in json.loads(proc.stdout.strip().splitlines()[-1]):
+                phases.setdefault(name, {"wall": [], "cpu": []})
+                phases[name]["wall"].append(pw)
+                phases[name]["cpu"].append(pc)
+        out["phases"] = {k: {"wall_s": spread(v["wall"]), "cpu_s": spread(v["cpu"])} for k, v in phases.items()}
+    model_cpu = out["phases"]["model: run_scenario (build, run, results)"]["cpu_s"]["median"]
+    out["run"]["ratio_cpu_to_model_cpu"] = out["run"]["cpu_s"]["median"] / model_cpu
+    out["load_average_after"] = os.getloadavg()
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------------------------
 def _fmt(s: dict[str, float], unit: str = "", scale: float = 1.0, digits: int = 3) -> str:
@@ -333,6 +448,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str]]:
         out.append((f"whole province ({p['households']:,} households, {p['months']} months)",
                     f"{p['wall_s']:.0f} s wall, {p['cpu_s']:.0f} s CPU, peak RSS {p['peak_rss_gb']:.1f} GB"
                     + ("" if p["returncode"] == 0 else f" (FAILED, code {p['returncode']})")))
+    if "cli" in results:
+        for label, wall, cpu in cli_rows(results["cli"]):
+            out.append((label, f"{wall} wall, {cpu} CPU"))
     if results.get("sweep") and "runs" in results["sweep"]:
         for r in results["sweep"]["runs"]:
             out.append((f"sweep of {r.get('runs')} runs", json.dumps({k: v for k, v in r.items() if k != "runs"})))
@@ -382,6 +500,90 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _s(s: dict[str, float]) -> str:
+    return f"{s['median']:.2f} s ({s['min']:.2f}-{s['max']:.2f})"
+
+
+def cli_rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(process, wall, CPU) rows of the command-line section."""
+    run = c["run"]
+    return [
+        ("`infosim --help`", _s(c["help"]["wall_s"]), _s(c["help"]["cpu_s"])),
+        ('`python -c "import infosim"`', _s(c["import_infosim"]["wall_s"]), _s(c["import_infosim"]["cpu_s"])),
+        ('`python -c "import infosim.interfaces.cli"`', _s(c["import_cli"]["wall_s"]), _s(c["import_cli"]["cpu_s"])),
+        ('`python -c "import infosim.run, infosim.model"` (the imports any run needs)',
+         _s(c["import_floor"]["wall_s"]), _s(c["import_floor"]["cpu_s"])),
+        (f"`infosim run {SCENARIO}` end to end (100,000 households, 72 months, chart included)",
+         _s(run["wall_s"]), _s(run["cpu_s"])),
+        ("  its model time (`run_scenario`, as the command prints it)", _s(run["model_wall_s"]), "-"),
+        ("  end to end / model time", f"{run['ratio_wall_to_model']['median']:.2f}x",
+         f"{run['ratio_cpu_to_model_cpu']:.2f}x (model CPU from the phases below)"),
+    ]
+
+
+def markdown_cli(results: dict[str, Any]) -> str:
+    """The command-line section of ``benchmarks/RESULTS.md``."""
+    c, m = results["cli"], results["machine"]
+    before, after = (", ".join(f"{x:.2f}" for x in c[k]) for k in ("load_average_before", "load_average_after"))
+    lines = [
+        "## Whole process: the command line (issue 12)",
+        "",
+        f"Measured {m['date']} with `python benchmarks/harness.py {' '.join(results['argv'])}` on the machine "
+        f"above ({m['cores']} cores; commit `{m['git']['commit'][:10]}`"
+        f"{' + uncommitted changes' if m['git']['dirty'] else ''}). Load average (1, 5, 15 min) before: {before};"
+        f" after: {after}. Each figure is a whole process started and waited for by the harness: wall seconds"
+        f" and the child's CPU seconds (user + system), median (min-max) over {c['reps']} repetitions. With the"
+        " load above the number of cores, wall times include waiting for a core; CPU seconds are the fairer"
+        " figure.",
+        "",
+        "| process | wall | CPU |",
+        "|---|---|---|",
+        *[f"| {a.strip()} | {b} | {d} |" for a, b, d in cli_rows(c)],
+        "",
+        f"Heavy libraries loaded by `import infosim.interfaces.cli`: {c['heavy_after_import_cli'] or 'none'}"
+        f" (checked: {', '.join(HEAVY)}).",
+        "",
+        f"Phases of `infosim run {SCENARIO}`, timed inside one fresh process that does what the command does"
+        f" (median (min-max) over {c['reps']} processes):",
+        "",
+        "| phase | wall | CPU |",
+        "|---|---|---|",
+        *[f"| {k} | {_s(v['wall_s'])} | {_s(v['cpu_s'])} |" for k, v in c["phases"].items()],
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    help_wall = c["help"]["wall_s"]["median"]
+    ratio = c["run"]["ratio_wall_to_model"]["median"]
+    lines += [
+        f"| `infosim --help` well under 0.5 s (taken as: under 0.3 s wall) | {help_wall:.2f} s wall,"
+        f" {c['help']['cpu_s']['median']:.2f} s CPU | {'yes' if help_wall < 0.3 else 'no'} |",
+        f"| `infosim run {SCENARIO}` end to end at most 1.5x the model's time | {ratio:.2f}x wall,"
+        f" {c['run']['ratio_cpu_to_model_cpu']:.2f}x CPU | {'yes' if ratio <= 1.5 else 'no'} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict[str, Any], path: Path = RESULTS_MD) -> None:
+    """Rewrite the sections of `path` that `results` measured; keep everything else in the file."""
+    text = path.read_text() if path.exists() else ""
+    if any(k in results for k in ("scales", "default", "memory", "reference", "province")):
+        text = replace_section(text, "harness", markdown(results))
+    if "cli" in results:
+        text = replace_section(text, "harness-cli", markdown_cli(results))
+    path.write_text(text)
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    """`text` with the block between ``<!-- name:begin -->`` and ``<!-- name:end -->`` set to
+    `body` (the block is appended when the markers are missing)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        return text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    return (text.rstrip() + "\n\n" if text.strip() else "") + block + "\n"
+
+
 def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | str]]:
     """(target, measured, met) for the issue's targets that this run measured."""
     out = []
@@ -415,6 +617,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--province", action="store_true", help="also run the whole province for 72 months")
     ap.add_argument("--province-months", type=int, default=72)
     ap.add_argument("--sweep", action="store_true", help="also run benchmarks/bench_sweep.py (small sweep)")
+    ap.add_argument("--cli", action="store_true",
+                    help="also the whole-process figures: infosim --help, import infosim, infosim run end to end")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: scales,default,memory,reference")
     ap.add_argument("--output", type=Path, default=OUTPUT)
     ap.add_argument("--write-results", action="store_true", help=f"rewrite {RESULTS_MD.name}")
@@ -426,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         results = json.loads(args.output.read_text())
         print_table(results)
-        RESULTS_MD.write_text(markdown(results))
+        write_results(results)
         print(f"wrote {RESULTS_MD}")
         return 0
     if args.child_memory:
@@ -457,12 +661,14 @@ def main(argv: list[str] | None = None) -> int:
         results["province"] = _say("whole province", lambda: bench_province(args.province_months))
     if args.sweep:
         results["sweep"] = _say("sweep", lambda: bench_sweep("20,100", 20_000, 24))
+    if args.cli:
+        results["cli"] = _say("command line", lambda: bench_cli(3 if quick else 7))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1, default=float) + "\n")
     print_table(results)
     print(f"\nwrote {args.output}")
     if args.write_results:
-        RESULTS_MD.write_text(markdown(results))
+        write_results(results)
         print(f"wrote {RESULTS_MD}")
     return 0
 

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 Distribution = Literal["uniform", "loguniform", "normal", "lognormal", "triangular"]
 Kind = Literal["bool", "int", "float", "str", "json"]
@@ -178,6 +177,8 @@ class ParamSpec(BaseModel):
         return [float(v) for v in x]
 
     def _ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import stats  # only distribution parameters need it; scipy.stats costs ~1 s to import
+
         dist = self.dist_name
         if dist == "uniform":
             lo, hi = self.range or (0.0, 1.0)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from infosim.interfaces.cli_options import LazyConsole, new_table, stdout_console
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from infosim.analysis import Comparison
 
-console = Console() if sys.stdout.isatty() else Console(width=240)  # wide tables when piped
-err_console = Console(stderr=True, soft_wrap=True)  # one line per message, for logs
+console = stdout_console(piped_width=240)  # wide tables when piped
+err_console = LazyConsole(stderr=True, soft_wrap=True)  # one line per message, for logs
 
 Results = Annotated[Path, typer.Argument(help="results folder written by `infosim batch` or `infosim sweep`")]
 Baseline = Annotated[str, typer.Option(help="the scenario every other is compared with")]
@@ -56,7 +57,7 @@ def compare_command(
 def effects_table(cmp: Comparison, horizon: str) -> Table:
     """A rich table of effects at one horizon: one row per scenario and outcome."""
     frame = cmp.table(horizon)
-    table = Table(title=f"Effects against {cmp.baseline} at {horizon} (mean [95% CI] over paired replicates)")
+    table = new_table(f"Effects against {cmp.baseline} at {horizon} (mean [95% CI] over paired replicates)")
     for col in frame.columns:
         if col != "horizon":
             table.add_column(col, justify="left" if col in ("scenario", "outcome") else "right",
@@ -73,7 +74,7 @@ def effects_table(cmp: Comparison, horizon: str) -> Table:
 def headline_table(cmp: Comparison, horizon: str) -> Table:
     """A rich table of public money, main effects, the multiplier and deadweight per scenario."""
     frame = cmp.headline_table(horizon)
-    table = Table(title=f"Public money and what it bought, to {horizon}")
+    table = new_table(f"Public money and what it bought, to {horizon}")
     for col in frame.columns:
         table.add_column(col, justify="left" if col == "Scenario" else "right", no_wrap=col == "Scenario")
     for row in frame.itertuples(index=False):

@@ -7,9 +7,10 @@ import os
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-err_console = Console(stderr=True)
+from infosim.interfaces.cli_options import LazyConsole
+
+err_console = LazyConsole(stderr=True)
 
 
 def _is_loopback(host: str) -> bool:

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from infosim.interfaces.cli_experiments import ExecutorName
+from infosim.interfaces.cli_options import LazyConsole
 
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = LazyConsole(stderr=True, soft_wrap=True)
 
 Executor = Annotated[ExecutorName, typer.Option(help="where simulations execute")]
 Workers = Annotated[int | None, typer.Option(min=1, help="worker processes (default: all cores)")]

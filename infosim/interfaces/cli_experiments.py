@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from infosim.errors import SpecError
-from infosim.interfaces.cli_options import MAX_SEED, AllowOutside, ScenarioDirs, use_scenario_options
+from infosim.interfaces.cli_options import MAX_SEED, AllowOutside, LazyConsole, ScenarioDirs, use_scenario_options
 
 if TYPE_CHECKING:
     from infosim.experiments import Experiment
 
-err_console = Console(stderr=True, soft_wrap=True)  # one line per message, for logs
+err_console = LazyConsole(stderr=True, soft_wrap=True)  # one line per message, for logs
 
 
 class ExecutorName(StrEnum):

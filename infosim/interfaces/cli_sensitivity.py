@@ -9,14 +9,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from typer.core import TyperGroup
 
 from infosim.errors import SpecError
 from infosim.interfaces.cli_experiments import (
@@ -28,12 +24,13 @@ from infosim.interfaces.cli_experiments import (
     Scheduler,
     Workers,
 )
+from infosim.interfaces.cli_options import Group, LazyConsole, new_table, stdout_console
 
-console = Console() if sys.stdout.isatty() else Console(width=240)  # wide tables when piped
-err_console = Console(stderr=True, soft_wrap=True)
+console = stdout_console(piped_width=240)  # wide tables when piped
+err_console = LazyConsole(stderr=True, soft_wrap=True)
 
 
-class _RunByDefault(TyperGroup):
+class _RunByDefault(Group):
     """A group whose first argument, when it is not a subcommand, is the spec of ``run``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -44,6 +41,7 @@ class _RunByDefault(TyperGroup):
 
 sensitivity_app = typer.Typer(
     cls=_RunByDefault,
+    rich_markup_mode=None,
     help="Global sensitivity of the paired policy effects: Morris screening, then Sobol' indices, with "
     "convergence and seed-noise checks; `replicates` measures how many replicates intervals need.",
     no_args_is_help=True,
@@ -132,7 +130,7 @@ def _print_summary(folder: Path) -> None:
     from infosim.sensitivity.results import load_sensitivity
 
     frame = top_assumptions_table(load_sensitivity(folder))
-    table = Table(title=f"What each effect depends on most ({folder})")
+    table = new_table(f"What each effect depends on most ({folder})")
     for col in frame.columns:
         table.add_column(col)
     for row in frame.itertuples(index=False):
@@ -166,7 +164,7 @@ def replicates_command(
         parsed = spec_from_dict(raw, f"{spec} (with options)")
     table = replicate_check(parsed, out, executor=_executor(executor, workers, scheduler), resume=resume,
                             overwrite=overwrite, progress=progress, source=spec, log=_log)
-    show = Table(title="Coverage of the replicate intervals (95%)")
+    show = new_table("Coverage of the replicate intervals (95%)")
     for col in ("metric", "n", "coverage", "[low, high]", "target", "median half-width", "relative", "narrowest"):
         show.add_column(col, justify="left" if col == "metric" else "right")
     for r in table.itertuples(index=False):

@@ -100,16 +100,6 @@ def test_scenarios_list_and_show() -> None:
     assert json.loads(shown.stdout)["levers"]["vouchers"]["eligibility"] == "rural_or_elderly"
 
 
-@pytest.mark.parametrize(
-    "command", [[], ["run"], ["batch"], ["scenarios", "show"]], ids=["infosim", "run", "batch", "show"]
-)
-def test_help_lists_flags_without_a_type(command: list[str]) -> None:
-    proc = infosim(*command, "--help")
-    assert proc.returncode == 0, proc.stderr
-    flag_lines = [line for line in proc.stdout.splitlines() if "--help" in line or "--keep-agents" in line]
-    assert flag_lines and not any("<bool>" in line for line in flag_lines), flag_lines
-
-
 @pytest.mark.slow
 def test_second_run_into_a_folder_replaces_the_previous_results(tmp_path: Path) -> None:
     out = tmp_path / "run"
