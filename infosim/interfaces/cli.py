@@ -72,8 +72,21 @@ def run(
     keep_agents: Annotated[bool, typer.Option(help="also write agent-level records")] = False,
     scenarios: ScenarioDirs = None,
     allow_outside_paths: AllowOutside = False,
+    posterior: Annotated[
+        int | None, typer.Option(min=1, help="also run N posterior draws and write timeseries_bands.parquet")
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(help="run at this calibration's point estimate (with --posterior default calibration/<scenario>)"),
+    ] = None,
+    seeds_per_draw: Annotated[int, typer.Option(min=1, help="seeds per posterior draw (with --posterior)")] = 1,
 ) -> None:
-    """Run one scenario: print a summary, write the monthly series (Parquet, CSV) and a chart."""
+    """Run one scenario: print a summary, write the monthly series (Parquet, CSV) and a chart.
+
+    The shipped scenarios run at the calibrated point estimate (scenarios/parameters/). With
+    --posterior N, N posterior draws x --seeds-per-draw seeds add 5-50-95% bands of every series
+    (timeseries_bands.parquet); --calibration DIR runs at another calibration's point estimate.
+    """
     from infosim.interfaces.report_run import check_out_folder, write_run_folder
     from infosim.run import run_scenario
     from infosim.scenario import load_scenario
@@ -81,6 +94,14 @@ def run(
     use_scenario_options(scenarios, allow_outside_paths)
     scale = [f"run.{k}={v}" for k, v in (("households", households), ("months", months)) if v is not None]
     config = load_scenario(scenario, [*(set_ or []), *scale])  # validated together: --months may fix run.start
+    calib_dir = None
+    if posterior is not None or calibration is not None:
+        from infosim.calibration.posterior import load_posterior, resolve_calibration_dir
+        from infosim.scenario import apply_overrides
+
+        calib_dir = resolve_calibration_dir(calibration, config.name)
+        if calibration is not None:
+            config = apply_overrides(config, load_posterior(calib_dir).point_estimate)
     out_text = out if out is not None else str(Path("results") / config.name)
     check_out_folder(out_text)
     out_dir = Path(out_text)
@@ -88,6 +109,11 @@ def run(
     err_console.print(f"[bold]infosim[/] running [cyan]{config.name}[/] — {n:,} households, {m} months, seed {seed}")
     result = run_scenario(config, seed, keep_agents=keep_agents, progress=n >= 1_000_000)
     files, replaced = write_run_folder(result, config, out_dir)
+    if posterior is not None:
+        from infosim.calibration.predictive import posterior_run
+
+        err_console.print(f"posterior bands: {posterior} draws x {seeds_per_draw} seed(s) from {calib_dir}")
+        files += posterior_run(config, calib_dir, posterior, out_dir, seeds_per_draw=seeds_per_draw, seed=seed)
     console.print(summary_table(result))
     err_console.print(f"finished in {result.elapsed_s:.2f} s; wrote:")
     for f in files:
@@ -229,7 +255,7 @@ def _register_optional(module: str) -> None:
     mod.register(app)
 
 
-for _module in ("cli_experiments", "cli_analysis", "cli_app", "cli_sensitivity", "cli_optimise"):
+for _module in ("cli_experiments", "cli_analysis", "cli_app", "cli_sensitivity", "cli_calibration", "cli_optimise"):
     _register_optional(_module)
 
 

@@ -134,6 +134,12 @@ def batch(
     dry_run: DryRun = False,
     scenarios_dir: ScenarioDirs = None,
     allow_outside_paths: AllowOutside = False,
+    posterior: Annotated[
+        int | None, typer.Option(min=1, help="N replicates, replicate r running posterior draw r (all scenarios)")
+    ] = None,
+    calibration: Annotated[
+        Path | None, typer.Option(help="calibration folder for --posterior (default calibration/<scenario>)")
+    ] = None,
 ) -> None:
     """Run scenarios side by side: R replicates each, paired seeds (common random numbers)."""
     from infosim.experiments import Experiment
@@ -150,6 +156,10 @@ def batch(
         outputs=_outputs(outputs),
         name=name,
     )
+    if posterior is not None:
+        from infosim.calibration.batch import with_posterior
+
+        exp = with_posterior(exp, calibration, posterior)
     _run(
         exp,
         executor=executor,

@@ -13,12 +13,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "experiments").glob("0*.ipynb"))
-
-
-#: Notebooks that write under experiments/results/ of the checkout by default (INFOSIM_NB_RESULTS moves them):
-#: each has its own test below instead of the ./results one.
-IN_CHECKOUT = ("04_sensitivity", "05_budget_allocation")
-WRITE_HERE = [p for p in NOTEBOOKS if p.stem not in IN_CHECKOUT]
+#: What a notebook must have written under ./results beyond its experiment.json files.
+WRITES = {"05_budget_allocation": ["nb05_budget/pareto.parquet", "nb05_budget/recheck/recheck.json",
+                                   "nb05_docs/optimisation.md", "nb05_scenarios/nb05_budget_*.toml"]}
 
 
 def test_the_notebooks_are_there() -> None:
@@ -41,7 +38,7 @@ def execute(path: Path, cwd: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", WRITE_HERE, ids=[p.stem for p in WRITE_HERE])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_twice_from_any_folder(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
     monkeypatch.delenv("INFOSIM_NB_RESULTS", raising=False)
@@ -53,6 +50,8 @@ def test_notebook_runs_twice_from_any_folder(path: Path, tmp_path: Path, monkeyp
         assert not errors, f"run {attempt}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
     assert any(p.name == "experiment.json" for p in (tmp_path / "results").rglob("*"))
+    for pattern in WRITES.get(path.stem, []):
+        assert any((tmp_path / "results").glob(pattern)), f"{path.stem} wrote no results/{pattern}"
 
 
 @pytest.mark.slow
@@ -73,31 +72,12 @@ def test_sensitivity_notebook_runs_twice_from_another_folder(tmp_path: Path, mon
     assert (tmp_path / "results" / "nb04_docs" / "sensitivity.md").is_file()
 
 
-@pytest.mark.slow
-def test_budget_notebook_runs_twice_from_another_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """05 overwrites its own search, so it runs again as is; the second run starts in another folder."""
-    monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
-    monkeypatch.setenv("INFOSIM_NB_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    for cwd in (tmp_path, tmp_path / "elsewhere"):
-        cwd.mkdir(exist_ok=True)
-        errors = execute(ROOT / "experiments" / "05_budget_allocation.ipynb", cwd)
-        assert not errors, f"{errors[0].get('ename')}: {errors[0].get('evalue')}"
-    results = tmp_path / "results"
-    assert (results / "nb05_budget" / "pareto.parquet").is_file()
-    assert (results / "nb05_budget" / "recheck" / "recheck.json").is_file()
-    assert any((results / "nb05_scenarios").glob("nb05_budget_*.toml"))
-    assert (results / "nb05_docs" / "optimisation.md").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "results"]
-
-
-@pytest.mark.parametrize("name", IN_CHECKOUT)
-def test_notebooks_write_under_experiments_results_by_default(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name", ["04_sensitivity", "05_budget_allocation"])
+def test_notebooks_write_under_results_by_default(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INFOSIM_NB_RESULTS", raising=False)
     monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
     book = nbformat.read(ROOT / "experiments" / f"{name}.ipynb", as_version=4)
     setup = next(c.source for c in book.cells if c.cell_type == "code")
     names: dict = {}
     exec(setup.replace("RESULTS.mkdir(parents=True, exist_ok=True)", ""), names)
-    assert names["RESULTS"] == ROOT / "experiments" / "results"
+    assert names["RESULTS"] == Path("results")

@@ -46,6 +46,12 @@ class ReplacementClocks:
         """Each phone's clock at the start of `month`."""
         return self.clock[self.row(phone_from), month]
 
+    def replacement_month_of_new(self, bought_in: int, threshold: np.ndarray) -> np.ndarray:
+        """The month phones bought in month `bought_in` wear out (NEVER beyond the run), int16."""
+        v = bought_in + 1
+        m = v + np.searchsorted(self.clock[v + self.offset, 1 + v :], threshold, side="left")
+        return np.where(m < self.months, m, NEVER).astype(np.int16)
+
     def replacement_month(self, phone_from: np.ndarray, threshold: np.ndarray) -> np.ndarray:
         """The month each phone's clock crosses its threshold (NEVER beyond the run), int16."""
         out = np.full(phone_from.size, NEVER, dtype=np.int16)

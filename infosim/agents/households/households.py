@@ -109,7 +109,9 @@ class Households:
         s = self.state
         before = self.covered.copy()
         self.covered = self._below_area_threshold(s.loc_u, coverage_by_area, self.covered)
-        plans.resituate(self, self.users_of(np.flatnonzero(self.covered != before)), month)
+        users = self.users_of(np.flatnonzero(self.covered != before))
+        u = self.users
+        plans.resituate(self, users[u.phone5g[users] & ~u.plan5g[users]], month)  # coverage matters only there
         self.gigabit_available = self._below_area_threshold(s.gig_u, gigabit_by_area, self.gigabit_available)
 
     def look_at_peers(self) -> None:

@@ -44,44 +44,50 @@ def replacement_clocks(p: PhoneParams, demand: np.ndarray) -> ReplacementClocks:
 
 
 def replace_phones(hh: Households, ctx: MonthContext, policy: Policy) -> None:
-    """Replace worn-out phones and buy phones for new subscriptions; offers pull purchases forward."""
+    """Replace worn-out phones and buy phones for new subscriptions; offers pull purchases forward.
+
+    Works on the rows of the users who buy (a few percent a month): the month's natural
+    replacements, and, with an offer, the users it pulls forward.
+    """
     u, m = hh.users, ctx.month
-    natural = u.replace_at == m  # worn out this month, or a subscription starting this month
+    natural = np.flatnonzero(u.replace_at == m)  # worn out this month, or a subscription starting
     purchase = Purchase("household", "phone5g", ctx.price_5g)
     offer = policy.offer(ctx, purchase)
-    buy5_b = _chooses_5g(hh, ctx, natural, 0.0)
-    if offer.any:
-        discount = _discount_per_phone(hh, offer)
-        pulled = _pulled_forward(hh, ctx, natural, discount)
-        candidates = natural | pulled
-        buy5_a = _chooses_5g(hh, ctx, candidates, discount)
-        buy_a = natural | (pulled & buy5_a)
-        refused = _settle(hh, ctx, policy, offer, natural, buy5_b, buy_a, buy5_a)
-        if refused.size:
-            back = np.isin(u.household, refused)
-            buy_a = np.where(back, natural, buy_a)
-            buy5_a = np.where(back, buy5_b, buy5_a)
-        bought, bought_5g = buy_a, buy5_a & buy_a
-    else:
-        bought, bought_5g = natural, buy5_b
-    _take_phones(hh, ctx, bought, bought_5g)
+    five_b = _chooses_5g(hh, ctx, natural, 0.0)
+    if not offer.any:
+        _take_phones(hh, ctx, natural, five_b)
+        return
+    discount = _discount_per_phone(hh, offer)
+    pulled = _pulled_forward(hh, ctx, natural, discount)
+    candidates = np.concatenate([natural, pulled])
+    five_a = _chooses_5g(hh, ctx, candidates, discount)
+    buys_a = np.concatenate([np.ones(natural.size, dtype=bool), five_a[natural.size:]])  # pulled: only for 5G
+    refused = _settle(hh, ctx, policy, offer, natural, five_b, candidates[buys_a], five_a[buys_a])
+    if refused.size:  # refused households keep their decision without the offer
+        back = np.isin(u.household[candidates], refused)
+        keep_b = back[: natural.size]
+        buys_a &= ~back
+        buys_a[: natural.size] |= keep_b
+        five_a[: natural.size] = np.where(keep_b, five_b, five_a[: natural.size])
+    _take_phones(hh, ctx, candidates[buys_a], five_a[buys_a])
 
 
 def _pulled_forward(hh: Households, ctx: MonthContext, natural: np.ndarray, discount: np.ndarray | float) -> np.ndarray:
-    """Active users not replacing this month whose clock crosses its threshold with the offer's
-    hazard h1 = min(1, h0 (1 + k x discount / price)) instead of h0: pulled forward."""
+    """Rows of active users not replacing this month whose clock crosses its threshold with the
+    offer's hazard h1 = min(1, h0 (1 + k x discount / price)) instead of h0: pulled forward."""
     u, m, p = hh.users, ctx.month, hh.params.phones
-    idle = np.flatnonzero((u.active_from <= m) & ~natural)
-    pulled = np.zeros(u.n, dtype=bool)
+    idle = u.active_from <= m
+    idle[natural] = False
+    idle = np.flatnonzero(idle)
     if idle.size == 0 or not p.replacement:
-        return pulled
+        return idle[:0]
     age = np.minimum(m - u.phone_from[idle], MAX_PHONE_AGE)
-    h0 = np.take(replacement_hazard_table(p.life_months, p.life_shape), age).astype(np.float64)
+    h0 = np.take(replacement_hazard_table(p.life_months, p.life_shape), age)
     off = discount[idle] if isinstance(discount, np.ndarray) else discount
-    h1 = np.minimum(h0 * (1.0 + p.pull_forward_per_share * off / ctx.price_5g), 1.0 - 1e-7)
-    crossed = hh.clocks.now(u.phone_from[idle], m) - np.log1p(-h1) * ctx.demand_index >= u.life_threshold[idle]
-    pulled[idle[crossed]] = True
-    return pulled
+    h1 = np.minimum(h0 * np.float32(1.0 + p.pull_forward_per_share * np.asarray(off) / ctx.price_5g), 1.0 - 1e-7)
+    step = -np.log1p(-h1) * np.float32(ctx.demand_index)
+    crossed = hh.clocks.now(u.phone_from[idle], m) + step >= u.life_threshold[idle]
+    return idle[crossed]
 
 
 def _discount_per_phone(hh: Households, offer: Offer) -> np.ndarray | float:
@@ -97,13 +103,11 @@ def _discount_per_phone(hh: Households, offer: Offer) -> np.ndarray | float:
     return offer.per_unit + individual[hh.users.household]
 
 
-def _chooses_5g(hh: Households, ctx: MonthContext, buying: np.ndarray, discount: np.ndarray | float) -> np.ndarray:
-    """Whether each buying user picks a 5G phone at its net price (False where not buying)."""
+def _chooses_5g(hh: Households, ctx: MonthContext, rows: np.ndarray, discount: np.ndarray | float) -> np.ndarray:
+    """Whether each buying user `rows` picks a 5G phone at its net price."""
     u, s = hh.users, hh.state
-    rows = np.flatnonzero(buying)
-    out = np.zeros(u.n, dtype=bool)
     if rows.size == 0:
-        return out
+        return np.zeros(0, dtype=bool)
     home = u.household[rows]
     net = ctx.price_5g - (discount[rows] if isinstance(discount, np.ndarray) else discount)
     price_gap = np.log(np.maximum(net, 1.0) / ctx.price_5g) + hh.log_income_gap[home]
@@ -113,9 +117,7 @@ def _chooses_5g(hh: Households, ctx: MonthContext, buying: np.ndarray, discount:
     prob = choose_5g_probability(
         hh.params.phones, ctx.national_5g_share, price_gap, peer_gap, coverage_gap, aware_lit, u.phone5g[rows]
     )
-    draw = keyed_uniforms(ctx.seed, STREAM_PHONE_CHOICE, rows, u.purchases[rows])
-    out[rows] = draw < prob
-    return out
+    return keyed_uniforms(ctx.seed, STREAM_PHONE_CHOICE, rows, u.purchases[rows]) < prob
 
 
 def _settle(
@@ -124,41 +126,47 @@ def _settle(
     policy: Policy,
     offer: Offer,
     natural: np.ndarray,
-    buy5_b: np.ndarray,
-    buy_a: np.ndarray,
-    buy5_a: np.ndarray,
+    five_b: np.ndarray,
+    bought_a: np.ndarray,
+    five_a: np.ndarray,
 ) -> np.ndarray:
-    """Settle the households' 5G phone purchases with the levers; returns the refused households."""
+    """Settle the households' 5G phone purchases with the levers; returns the refused households.
+
+    Args:
+        natural, five_b: the rows buying without the offer, and whether each buys 5G.
+        bought_a, five_a: the rows buying with the offer, and whether each buys 5G.
+    """
     u, n = hh.users, hh.state.n
-    units_b = np.bincount(u.household[buy5_b], minlength=n).astype(np.float32)
-    units_a = np.bincount(u.household[buy5_a & buy_a], minlength=n).astype(np.float32)
+    units_b = np.bincount(u.household[natural[five_b]], minlength=n).astype(np.float32)
+    units_a = np.bincount(u.household[bought_a[five_a]], minlength=n).astype(np.float32)
     purchase = Purchase("household", "phone5g", ctx.price_5g, units=units_a, attrs={"units_without": units_b})
     settlement = policy.settle(ctx, purchase, offer, Decision(units_b > 0, units_a > 0))
-    value = _phone_value(hh, ctx, natural, buy5_b), _phone_value(hh, ctx, buy_a, buy5_a & buy_a)
-    hh.accept(settlement, ctx.month, induced=value[1] - value[0])
+    induced = _phone_value(hh, ctx, bought_a, five_a) - _phone_value(hh, ctx, natural, five_b)
+    hh.accept(settlement, ctx.month, induced=induced)
     for rows, months in settlement.bundled:  # a subsidised 5G phone comes with a 5G plan contract (clause 6)
-        plans.bundle(hh, ctx, np.flatnonzero(np.isin(u.household, rows) & buy5_a & buy_a), months)
+        fives = bought_a[five_a]
+        plans.bundle(hh, ctx, fives[np.isin(u.household[fives], rows)], months)
     return np.concatenate(settlement.refused) if settlement.refused else NO_ROWS
 
 
-def _phone_value(hh: Households, ctx: MonthContext, bought: np.ndarray, bought_5g: np.ndarray) -> np.ndarray:
-    """Value of the phones each household buys (float64)."""
-    u, n = hh.users, hh.state.n
-    rows = np.flatnonzero(bought)
-    price = np.where(bought_5g[rows], ctx.price_5g, ctx.price_4g)
-    return np.bincount(u.household[rows], weights=price, minlength=n)
+def _phone_value(hh: Households, ctx: MonthContext, rows: np.ndarray, five: np.ndarray) -> np.ndarray:
+    """Value of the phones each household buys (float64): users `rows`, 5G where `five`."""
+    price = np.where(five, ctx.price_5g, ctx.price_4g)
+    return np.bincount(hh.users.household[rows], weights=price, minlength=hh.state.n)
 
 
-def _take_phones(hh: Households, ctx: MonthContext, bought: np.ndarray, bought_5g: np.ndarray) -> None:
-    """New phones: a fresh threshold and the month the new phone will wear out."""
+def _take_phones(hh: Households, ctx: MonthContext, rows: np.ndarray, five: np.ndarray) -> None:
+    """Users `rows` take new phones (5G where `five`): a fresh threshold and the month the new phone
+    will wear out; those whose phone changed between 4G and 5G are in a new plan situation."""
     u, m = hh.users, ctx.month
-    rows = np.flatnonzero(bought)
-    hh.set_phones(rows, bought_5g[rows], m)
+    switched = rows[u.phone5g[rows] != five]
+    hh.set_phones(rows, five, m)
     u.phone_from[rows] = m + 1
     u.purchases[rows] += 1
     threshold = -np.log1p(-keyed_uniforms(ctx.seed, STREAM_PHONE_LIFE, rows, u.purchases[rows]))
     u.life_threshold[rows] = threshold
-    u.replace_at[rows] = hh.clocks.replacement_month(u.phone_from[rows], threshold)
-    plans.resituate(hh, rows, m)  # a new phone (5G or not) changes the user's plan situation
-    hh.device_spend += _phone_value(hh, ctx, bought, bought_5g).astype(np.float32)
-    hh.phones_sold = (float(rows.size), float(np.count_nonzero(bought_5g[rows])))
+    u.replace_at[rows] = hh.clocks.replacement_month_of_new(m, threshold)
+    plans.resituate(hh, switched, m)
+    price = np.where(five, np.float32(ctx.price_5g), np.float32(ctx.price_4g))
+    np.add.at(hh.device_spend, u.household[rows], price)
+    hh.phones_sold = (float(rows.size), float(np.count_nonzero(five)))

@@ -1,0 +1,202 @@
+"""End to end at a tiny scale: `infosim calibrate` writes every output; resume; `run --posterior`
+bands; `batch --posterior` pairs draws and seeds; `infosim validate` writes the report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from infosim.calibration.posterior import load_posterior
+from infosim.calibration.predictive import BAND_COLUMNS, check_monotone
+from infosim.calibration.wstats import weighted_quantile
+from infosim.interfaces.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INFOSIM = [sys.executable, "-m", "infosim.interfaces.cli"]
+runner = CliRunner()
+
+pytestmark = pytest.mark.slow
+
+
+def infosim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*INFOSIM, *map(str, args)], capture_output=True, text=True, timeout=900)
+
+
+def invoke(*args: str) -> None:
+    result = runner.invoke(app, list(map(str, args)), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`infosim calibrate` of the tiny fixture spec (1,000 households, 6 particles, 2 generations)."""
+    out = tmp_path_factory.mktemp("calib") / "tiny"
+    proc = infosim("calibrate", FIXTURES / "tiny.toml", "--out", out, "--executor", "serial")
+    assert proc.returncode == 0, proc.stderr
+    assert "generation 1/2" in proc.stderr  # progress lines on stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The time-split fixture calibration (targets up to 2020-12)."""
+    out = tmp_path_factory.mktemp("calib") / "tiny_split"
+    proc = infosim("calibrate", FIXTURES / "tiny_split.toml", "--out", out, "--executor", "serial", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_calibrate_writes_every_output(calibrated: Path) -> None:
+    for name in ("history.db", "posterior.parquet", "point_estimate.toml", "predictive.parquet", "diagnostics.md",
+                 "calibration.json", "provenance.json"):
+        assert (calibrated / name).is_file(), name
+    for fig in ("generations", "marginals", "correlations", "predictive"):
+        assert (calibrated / "figures" / f"{fig}.png").read_bytes()[:4] == b"\x89PNG"
+    table = pd.read_parquet(calibrated / "posterior.parquet")
+    params = ["parameters.phones.life_months", "parameters.phones.pull_forward_per_share"]
+    assert list(table.columns) == ["particle", *params, "weight"]
+    assert len(table) == 6 and table["weight"].sum() == pytest.approx(1.0)
+    assert table["parameters.phones.life_months"].between(30, 54).all()
+    assert table["parameters.phones.pull_forward_per_share"].between(0.5, 4.0).all()
+
+    point = tomllib.loads((calibrated / "point_estimate.toml").read_text())
+    for p in params:
+        _, group, name = p.split(".")
+        expected = weighted_quantile(table[p], table["weight"], 0.5)
+        assert point["parameters"][group][name] == pytest.approx(expected)
+    assert (calibrated / "point_estimate.toml").read_text().startswith("# Point estimate of calibration 'tiny'")
+
+    meta = json.loads((calibrated / "calibration.json").read_text())
+    assert meta["outcome"]["particles"] == 6 and meta["outcome"]["simulations"] > 6
+    prov = json.loads((calibrated / "provenance.json").read_text())
+    assert prov["targets_file"]["sha256"] and prov["versions"]["pyabc"] and "commit" in prov["git"]
+
+    diag = (calibrated / "diagnostics.md").read_text()
+    for section in ("## Generations", "## Posterior", "## What the data do not identify", "## Posterior-predictive"):
+        assert section in diag
+    pred = pd.read_parquet(calibrated / "predictive.parquet")
+    assert pred["run"].nunique() == 4 and set(pred["target"]) == {
+        "stations_2020_12", "stations_2021_06", "network_users_2021_03", "info_consumption_2020",
+        "voucher_redemption_2020"}
+
+
+def test_point_estimate_is_a_valid_scenario_fragment(calibrated: Path) -> None:
+    from infosim.scenario import load_scenario
+
+    fragment = tomllib.loads((calibrated / "point_estimate.toml").read_text())
+    assert list(fragment) == ["parameters"]  # sections only: a scenario can include it
+    overrides = {f"parameters.{group}.{name}": value for group, table in fragment["parameters"].items()
+                 for name, value in table.items()}
+    post = load_posterior(calibrated)
+    assert overrides == pytest.approx(post.point_estimate)
+    scenario = load_scenario("jiangsu_2020", overrides=overrides)
+    assert scenario.parameters.phones.life_months == post.point_estimate["parameters.phones.life_months"]
+    shipped = load_scenario("jiangsu_2020").parameters.phones.life_months
+    assert shipped == post.priors[0].default  # the shipped scenario is untouched
+
+
+def test_resume_and_refusals(calibrated: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(calibrated, copy)
+    before = pd.read_parquet(copy / "posterior.parquet")
+    again = infosim("calibrate", FIXTURES / "tiny.toml", "--out", copy)
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [
+        f"error: {copy} already holds a calibration; pass --resume to continue it, --overwrite to replace it, or "
+        "--out DIR for a new folder"
+    ]
+    resumed = infosim("calibrate", FIXTURES / "tiny.toml", "--out", copy, "--resume", "--executor", "serial")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "generation 1/2" not in resumed.stderr  # nothing recomputed
+    pd.testing.assert_frame_equal(before, pd.read_parquet(copy / "posterior.parquet"))
+    changed = infosim("calibrate", FIXTURES / "tiny.toml", "--out", copy, "--resume", "--particles", "7")
+    assert changed.returncode == 2
+    assert "holds a different calibration (changed: spec); it can only be resumed" in changed.stderr
+
+
+def test_bad_spec_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text((FIXTURES / "tiny.toml").read_text().replace("[abc]", "[abc]\nparticles = 3"))
+    shutil.copy(FIXTURES / "targets.toml", tmp_path / "targets.toml")
+    proc = infosim("calibrate", spec)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {spec}: key abc.particles: unknown key; allowed here: population_size, generations, distance, "
+        "min_epsilon, max_simulations, min_acceptance_rate, predictive_draws"
+    ]
+
+
+def test_run_posterior_writes_bands(calibrated: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    invoke("run", "jiangsu_2020", "--posterior", 3, "--seeds-per-draw", 2, "--calibration", calibrated,
+           "--households", 1000, "--months", 15, "--out", out)
+    bands = pd.read_parquet(out / "timeseries_bands.parquet")
+    assert tuple(bands.columns) == BAND_COLUMNS
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    numeric = [c for c in ts.columns if c != "month"]
+    assert set(bands["outcome"]) == set(numeric)
+    assert len(bands) == len(numeric) * 15
+    assert check_monotone(bands)
+    users = bands[bands["outcome"] == "users_5g_network"]
+    assert (users["p95"] > users["p05"]).iloc[-1]  # 6 runs with different draws and seeds differ
+    draws = pd.read_parquet(out / "posterior_draws.parquet")
+    assert len(draws) == 6 and draws["seed"].nunique() == 6 and draws["draw_index"].nunique() == 3
+    assert (out / "timeseries_bands.png").read_bytes()[:4] == b"\x89PNG"
+    run_meta = json.loads((out / "summary.json").read_text())["run"]["scenario"]
+    post = load_posterior(calibrated)
+    assert run_meta["parameters"]["phones"]["life_months"] == post.point_estimate["parameters.phones.life_months"]
+
+
+def test_batch_posterior_pairs_draws_and_seeds(calibrated: Path, tmp_path: Path) -> None:
+    from infosim.analysis import compare
+    from infosim.experiments import load_results
+
+    out = tmp_path / "batch"
+    invoke("batch", "baseline", "jiangsu_2020", "--posterior", 3, "--calibration", calibrated, "--households", 1000,
+           "--months", 12, "--out", out)
+    res = load_results(out)
+    m = res.manifest
+    assert (m["status"] == "done").all() and "posterior_draw" in m.columns
+    per_rep = m.groupby("replicate").agg(draws=("posterior_draw", "nunique"), seeds=("seed", "nunique"))
+    assert (per_rep == 1).all().all()  # the same draw and seed for both scenarios
+    post = load_posterior(calibrated)
+    expected = post.sample(3, seed=0)
+    assert list(m.sort_values(["replicate", "scenario"]).drop_duplicates("replicate")["posterior_draw"]) == list(
+        expected["draw"])
+    rid = m.loc[(m["scenario"] == "baseline") & (m["replicate"] == 1), "run_id"].iloc[0]
+    used = res.scenario(rid).parameters.phones.life_months
+    assert used == pytest.approx(post.draws["parameters.phones.life_months"].iloc[int(expected["draw"].iloc[1])])
+    assert "posterior" in res.experiment["definition"]
+    cmp = compare(out, "baseline", horizons=["2020-12"], outcomes=["users_5g_network"])
+    eff = cmp.effects
+    assert int(eff["n"].iloc[0]) == 3
+
+
+def test_validate_writes_the_report(calibrated: Path, split: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    notes = Path("docs/validation_notes.md").read_text()
+    (docs / "validation_notes.md").write_text(notes.replace("*Placeholder (lead): which outputs",
+                                                            "MARKER-CONSTRUCTION which outputs"))
+    invoke("validate", "--calibration", calibrated, "--time-split", split, "--out", docs / "validation.md",
+           "--draws", 3, "--executor", "serial")
+    report = (docs / "validation.md").read_text()
+    for section in ("## Summary", "## In sample: the targets", "## Out of sample: holdout observations",
+                    "## Time-split test", "## Observed series", "## Posterior", "## Identification",
+                    "## Calibrated by construction and emergent outputs"):
+        assert section in report
+    assert "MARKER-CONSTRUCTION which outputs" in report  # notes included verbatim
+    assert "time split: targets after 2020-12 | 2 |" in report
+    assert "stations_2022_06" in report and "core_cloud_2022_12" in report  # the holdout
+    anchor = (docs / "figures" / "anchor_table.md").read_text()
+    assert anchor.count("\n| ") == 5 + 1  # header + one row per target
+    for fig in ("targets", "holdout", "time_split", "correlations", "series_base_stations_5g"):
+        assert (docs / "figures" / "validation" / f"{fig}.png").is_file()
