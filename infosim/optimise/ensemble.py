@@ -3,12 +3,15 @@
 * ``ensemble = "prior"``: a Latin hypercube over the plausible ranges of
   :func:`infosim.data.parameter_ranges` (uniform, log-uniform where the scale is log, whole
   numbers where integer), read at run time so new parameters join;
-* ``ensemble = "posterior:<folder>"``: weighted resampling (with replacement) of the particles of
-  a calibration: ``<folder>/posterior.parquet`` has one row per particle, one column per scenario
-  key (``parameters.phones.life_months``, ...) and a ``weight`` column.
+* ``ensemble = "posterior:<folder>"``: draws of a calibration written by ``infosim calibrate``
+  (``posterior.parquet`` and ``calibration.json``), taken with the public API of
+  :mod:`infosim.calibration` exactly as ``infosim batch --posterior`` takes them
+  (:meth:`Posterior.sample` then :meth:`Posterior.overrides`); parameters listed in
+  ``ensemble_parameters`` that were not calibrated are drawn from their ranges as well.
 
-Both draw from ``numpy.random.SeedSequence([seed, ENSEMBLE_STREAM])``: the same spec gives the
-same draws, independent of the replicate seeds. Every candidate runs on every draw (common
+Prior draws come from ``numpy.random.SeedSequence([seed, ENSEMBLE_STREAM])``, posterior draws
+from the calibration's resampling stream of the same root seed: the same spec gives the same
+draws. Every candidate runs on every draw (common
 random numbers), so two candidates differ only by their settings.
 """
 
@@ -28,7 +31,6 @@ from infosim.experiments.params import Kind, ParamSpec
 #: Extra entropy word that separates the ensemble's stream from the replicate and design seeds.
 ENSEMBLE_STREAM = 0x656E73  # "ens"
 POSTERIOR_FILE = "posterior.parquet"
-WEIGHT = "weight"
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,13 @@ def prior_ensemble(keys: list[str], draws: int, seed: int) -> Ensemble:
 
 
 def find_posterior(folder: str, spec_file: Path | None) -> Path:
-    """The posterior file of a calibration folder, looked up from the current folder, the spec
-    file's folder and its parent, and the source checkout.
+    """The calibration folder named by ``posterior:<folder>``, looked up from the current folder,
+    the spec file's folder and its parent, and the source checkout.
 
     Raises:
         SpecError: no such folder, or no posterior in it (the calibration has not run yet).
     """
+    from infosim.calibration.posterior import CALIBRATION_FILE
     from infosim.experiments.provenance import PACKAGE_ROOT
 
     p = Path(folder).expanduser()
@@ -99,67 +102,74 @@ def find_posterior(folder: str, spec_file: Path | None) -> Path:
     bases.append(PACKAGE_ROOT)
     candidates = [p] if p.is_absolute() else [b / p for b in dict.fromkeys(bases)]
     for c in candidates:
-        if (c / POSTERIOR_FILE).is_file():
-            return c / POSTERIOR_FILE
+        if (c / POSTERIOR_FILE).is_file() and (c / CALIBRATION_FILE).is_file():
+            return c
     where = next((c for c in candidates if c.is_dir()), None)
     if where is not None:
-        raise SpecError(f"{where / POSTERIOR_FILE}: no posterior yet (key ensemble: posterior:{folder}); run the "
-                        "calibration first, or set ensemble = \"prior\" to draw from parameter_ranges()")
+        raise SpecError(f"{where}: no posterior yet (key ensemble: posterior:{folder}; a finished calibration holds "
+                        f"{POSTERIOR_FILE} and {CALIBRATION_FILE}); run `infosim calibrate` first, or set "
+                        "ensemble = \"prior\" to draw from parameter_ranges()")
     looked = ", ".join(str(c) for c in candidates)
     raise SpecError(f"key ensemble: posterior:{folder}: no such calibration folder (looked in {looked}); run the "
                     "calibration first, or set ensemble = \"prior\"")
 
 
-def read_posterior(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """The particles (scenario-key columns) and their normalised weights.
+def posterior_ensemble(folder: str, draws: int, seed: int, spec_file: Path | None = None,
+                       prior_keys: list[str] | None = None) -> Ensemble:
+    """`draws` posterior draws of a calibration, as ``infosim batch --posterior`` takes them.
+
+    The calibrated parameters come from :meth:`infosim.calibration.Posterior.sample` (weighted
+    resampling of the particles with replacement, seeded by `seed`) and
+    :meth:`~infosim.calibration.Posterior.overrides` (whole numbers kept whole). `prior_keys`
+    that the calibration did not calibrate are drawn from their plausible ranges as well (a
+    Latin hypercube, as the prior ensemble), so a posterior ensemble can still vary what the
+    targets say nothing about.
 
     Raises:
-        SpecError: unreadable file, no weight column, bad weights, or a column that is not a
-            parameter's scenario key.
+        SpecError: no calibration folder, an unfinished or unreadable one, or a calibrated key that
+            is not a scenario key.
     """
+    from infosim.calibration import CalibrationError, load_posterior
     from infosim.experiments.spec import scenario_key_error
-
-    try:
-        df = pd.read_parquet(path)
-    except Exception as exc:
-        raise SpecError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
-    if WEIGHT not in df.columns:
-        raise SpecError(f"{path}: no {WEIGHT!r} column; a posterior has one row per particle, one column per "
-                        "scenario key (e.g. parameters.phones.life_months) and a weight column")
-    keys = [c for c in df.columns if "." in str(c)]
-    bad = [c for c in keys if not str(c).startswith("parameters.") or scenario_key_error(str(c))]
-    if bad:
-        raise SpecError(f"{path}: column {bad[0]!r} is not a parameter's scenario key (parameters.<group>.<name>)")
-    if not keys:
-        raise SpecError(f"{path}: no parameter columns (parameters.<group>.<name>)")
-    w = pd.to_numeric(df[WEIGHT], errors="coerce").to_numpy(dtype=float)
-    if len(w) == 0 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise SpecError(f"{path}: column {WEIGHT!r} must hold finite weights >= 0 with a positive sum")
-    return df[keys], w / w.sum()
-
-
-def posterior_ensemble(folder: str, draws: int, seed: int, spec_file: Path | None = None) -> Ensemble:
-    """`draws` particles resampled with replacement in proportion to their weights."""
     from infosim.experiments.store import sha256_file
 
     path = find_posterior(folder, spec_file)
-    particles, w = read_posterior(path)
-    rng = np.random.default_rng(stream_seed(seed))
-    idx = rng.choice(len(particles), size=draws, replace=True, p=w)
-    kinds: dict[str, Kind] = {}
-    for col in particles.columns:
-        kinds[str(col)] = "int" if pd.api.types.is_integer_dtype(particles[col]) else "float"
-    points = []
-    for i in idx:
-        row = particles.iloc[int(i)]
-        points.append({str(k): (int(row[k]) if kinds[str(k)] == "int" else float(row[k])) for k in particles.columns})
-    info = {"file": str(path), "sha256": sha256_file(path), "particles": len(particles),
-            "effective_size": float(1.0 / np.sum(w**2)), "resampled": [int(i) for i in idx]}
-    return Ensemble(f"posterior:{folder}", [str(c) for c in particles.columns], points, kinds, info)
+    try:
+        post = load_posterior(path)
+    except CalibrationError as exc:
+        raise SpecError(f"key ensemble: posterior:{folder}: {str(exc).splitlines()[0]}") from None
+    if not post.parameters:
+        raise SpecError(f"{path}: the calibration has no calibrated parameters (key ensemble: posterior:{folder})")
+    bad = [k for k in post.parameters if scenario_key_error(k)]
+    if bad:
+        raise SpecError(f"{path}: calibrated parameter {bad[0]!r} is not a scenario key of this model "
+                        f"(key ensemble: posterior:{folder}); calibrate again")
+    sample = post.sample(draws, seed=seed)
+    points = [post.overrides(row) for _, row in sample.iterrows()]
+    kinds: dict[str, Kind] = {p.path: "int" if p.integer else "float" for p in post.priors}
+    keys = list(post.parameters)
+    extra = [k for k in (prior_keys or []) if k not in kinds]
+    if extra:
+        prior = prior_ensemble(extra, draws, seed)
+        points = [{**pt, **pr} for pt, pr in zip(points, prior.points, strict=True)]
+        kinds.update(prior.kinds)
+        keys += extra
+    w = post.weights
+    info = {"folder": str(path), "file": str(path / POSTERIOR_FILE), "sha256": sha256_file(path / POSTERIOR_FILE),
+            "calibration": post.name, "particles": len(post.draws), "effective_size": float(1.0 / np.sum(w**2)),
+            "resampled": [int(i) for i in sample["draw"]], "prior_parameters": extra}
+    return Ensemble(f"posterior:{folder}", keys, points, kinds, info)
 
 
 def make_ensemble(spec: Any, spec_file: Path | None = None) -> Ensemble:
     """The ensemble a spec asks for (prior or posterior draws)."""
     if spec.ensemble == "prior":
         return prior_ensemble(spec.ensemble_keys(), spec.draws, spec.seed)
-    return posterior_ensemble(spec.ensemble.removeprefix("posterior:").strip(), spec.draws, spec.seed, spec_file)
+    prior_keys = spec.ensemble_keys() if spec.ensemble_parameters is not None else []
+    folder = spec.ensemble.removeprefix("posterior:").strip()
+    ens = posterior_ensemble(folder, spec.draws, spec.seed, spec_file, prior_keys)
+    clash = [k for k in ens.keys if k in spec.constants]
+    if clash:
+        raise SpecError(f"key constants.\"{clash[0]}\": the parameter is drawn from the posterior of {folder} "
+                        "(key ensemble); remove it from constants or set ensemble = \"prior\"")
+    return ens

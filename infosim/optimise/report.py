@@ -249,10 +249,22 @@ difference over the draw's seeds (or the ratio of the means for ratios and share
 give a valid scenario, or whose objective is undefined on a draw (e.g. a share of money when none was paid), gets a
 constraint violation and loses every tournament.
 
-**The ensemble** is a Latin hypercube over the plausible ranges of `infosim/data/parameter_ranges.toml` (`ensemble =
-"prior"`, read at run time) until a calibration exists; then `ensemble = "posterior:calibration/<name>"` resamples the
-calibration's particles (`posterior.parquet`: one row per particle, one column per scenario key, a `weight` column)
-with replacement in proportion to their weights, from a `SeedSequence` stream of the root seed.
+**The ensemble** is either a Latin hypercube over the plausible ranges of `infosim/data/parameter_ranges.toml`
+(`ensemble = "prior"`, read at run time, so new parameters join) or draws of a calibration (`ensemble =
+"posterior:calibration/<name>"`): the folder written by `infosim calibrate` is opened with
+`infosim.calibration.load_posterior` and sampled with `Posterior.sample(draws, seed)` and `Posterior.overrides` —
+the weighted resampling of the last ABC-SMC generation's particles that `infosim batch --posterior` uses, from the
+same root seed. Only the calibrated parameters vary then; parameters listed in `ensemble_parameters` that the
+calibration did not touch are drawn from their ranges as well. The posterior needs `posterior.parquet` and
+`calibration.json` of the folder (not `history.db`).
+
+**Why pymoo.** The search must hand each generation to our own executors and results store (so it runs on processes
+or Dask, resumes after a kill and keeps provenance) and evaluate candidates as pairs on common random numbers. pymoo's
+ask-and-tell interface does exactly that: it proposes a population, we run it as an ordinary experiment and tell it
+the objectives. It is maintained, documented, has NSGA-II and NSGA-III with constraint handling and repair operators,
+and no heavy dependencies. EMA Workbench's optimisation (`optimize`, `robust_optimize`, on platypus) drives the model
+through its own evaluator and callback, which would bypass the store and our pairing, and its robust variant fixes
+the scenarios per call rather than letting us reuse one baseline over the whole search.
 
 **The algorithm** (pymoo): NSGA-II for up to three objectives — its crowding distance spreads the front well in two
 or three dimensions; NSGA-III beyond — with four or more objectives most of a population is non-dominated and the
@@ -347,6 +359,30 @@ whole), with a header saying how it was found; `infosim run`, `batch`, `compare`
 `infosim batch baseline optimised/optimise_jiangsu_2020_0 jiangsu_2020`.
 """
 
+READING = """## How to read the output
+
+* **The Pareto table** has one row per policy of either Pareto set plus the reference. `set` says which set it is in:
+  *best on average* (no evaluated policy has a better mean on every objective), *never bad* (the same on the bad
+  case, the low percentile over the draws), *both*, or *reference*. The `share_*` columns are the budget split, the
+  other setting columns the lever terms; objectives are the mean over the draws with a 95% interval. `chosen` says why
+  a policy was written back (best on average for one objective, balanced: closest to the ideal point on the
+  normalised means, never bad: the smallest worst-case regret), `scenario_file` where.
+* **The parallel-coordinates plot** draws each Pareto policy as a line across its settings and objectives (each axis
+  scaled from its smallest to its largest value in the set); the reference is the thick dotted line. Lines that cross
+  between two objective axes are trade-offs; settings on which the whole set agrees are what the objectives ask for
+  whatever the weights.
+* **The trade-off plots** show every pair of objectives: grey dots are all evaluated policies, coloured ones the
+  Pareto sets, the star the reference. A reference below and left of the front (for maximised objectives) can be
+  bettered on both objectives at no extra cost.
+* **Robustness**: a policy with a high mean and a low bad case is *best on average*; a policy with a modest mean and
+  a small worst regret is *never bad*. Prefer the second when the ensemble's spread is a real risk.
+* **Against the reference**: paired differences over the same draws and seeds; `better on all` = every objective
+  significantly better (95% intervals), the honest form of "the 2020 split could have been improved".
+* **The recheck**: the share of pairwise orders significantly reversed with fresh seeds is how often the reported
+  ranking does not hold; a few percent is noise, much more means the search selected lucky seeds — raise
+  `replicates` or `draws`.
+"""
+
 HONESTY = """## Honesty checks
 
 * **A known optimum, through the same plumbing** (`tests/optimise/test_toy.py`): a toy run function whose
@@ -372,7 +408,8 @@ def write_optimisation_docs(results: OptimisationResults | str | Path, out: str 
     Args:
         results: the optimisation folder (or its loaded results).
         out: the Markdown file.
-        figures: folder of the figures (default ``<out folder>/figures``, files ``<out stem>_*.png``).
+        figures: folder of the figures (default ``<out folder>/figures/<out stem>``: for
+            ``docs/optimisation.md``, ``docs/figures/optimisation/{parallel,tradeoffs,budget}.png``).
 
     Returns:
         The Markdown file.
@@ -382,10 +419,9 @@ def write_optimisation_docs(results: OptimisationResults | str | Path, out: str 
     res = results if isinstance(results, OptimisationResults) else load_optimisation(results)
     md = Path(out)
     md.parent.mkdir(parents=True, exist_ok=True)
-    fig_dir = Path(figures) if figures is not None else md.parent / "figures"
+    fig_dir = Path(figures) if figures is not None else md.parent / "figures" / md.stem
     fig_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_of(res)
-    stem = md.stem
     files: dict[str, str] = {}
     if res.finished and len(res.pareto):
         rob = res.robustness
@@ -394,7 +430,7 @@ def write_optimisation_docs(results: OptimisationResults | str | Path, out: str 
                 "tradeoffs": plots.plot_tradeoffs(plan, rob, flags), "budget": plots.plot_budget(plan, res.pareto)}
         for name, fig in figs.items():
             if fig is not None:
-                path = fig_dir / f"{stem}_{name}.png"
+                path = fig_dir / f"{name}.png"
                 fig.savefig(path, dpi=110)
                 files[name] = _rel(path, md.parent)
     s = res.spec
@@ -421,6 +457,6 @@ def write_optimisation_docs(results: OptimisationResults | str | Path, out: str 
     lines += _robustness_section(res, plan) if len(res.robustness) else []
     lines += _recheck_section(res)
     lines += _cost_section(res)
-    lines += [METHOD, SPEC_FORMAT, OUTPUTS, HONESTY]
+    lines += [METHOD, SPEC_FORMAT, OUTPUTS, READING, HONESTY]
     atomic_write_bytes(md, ("\n".join(lines).rstrip() + "\n").encode())
     return md

@@ -219,10 +219,12 @@ class OptimiseSpec(BaseModel):
         households, months: scale of every run (months must reach the horizon).
         replicates: seeds per ensemble draw.
         ensemble: ``"prior"`` (draws from parameter_ranges()) or ``"posterior:<folder>"`` (a
-            calibration folder holding ``posterior.parquet``).
+            calibration folder written by ``infosim calibrate``; draws taken as ``batch --posterior``).
         draws: ensemble members every candidate is evaluated on.
         ensemble_parameters, ensemble_exclude: glob patterns of the parameters a prior ensemble
-            varies (default: all of parameter_ranges(), read at run time).
+            varies (default: all of parameter_ranges(), read at run time); with a posterior
+            ensemble, the listed parameters the calibration did not calibrate are drawn from
+            their ranges too (default: only the calibrated ones vary).
         constants: fixed ``key.path = value`` overrides of every run (candidates, reference, baseline).
         budget: the total budget the ``share`` variables divide (needed when there is one).
         variables: decision variables by scenario key.
