@@ -95,6 +95,29 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def _masked(definition: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+    """`definition` with the base scenario's values of the calibrated parameters blanked out."""
+    import copy
+
+    out = copy.deepcopy(definition)
+    for path in paths:
+        node = out.get("scenario", {})
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict) and leaf in node:
+            node[leaf] = "calibrated"
+    return out
+
+
+def _same_but_calibrated_values(old: dict[str, Any], cal: Calibration) -> bool:
+    """True if the stored definition differs from `cal`'s only in the base scenario's values of the
+    calibrated parameters: every proposal overrides them, so they do not change the result (e.g. the
+    shipped scenarios now include this calibration's own point estimate)."""
+    paths = [p.path for p in cal.priors]
+    return bool(old) and _masked(old, paths) == _masked(cal.definition(), paths)
+
+
 def _prepare_folder(out: Path, cal: Calibration, resume: bool, overwrite: bool) -> dict[str, Any]:
     """Create, reuse (resume) or clear (overwrite) the folder; return calibration.json's contents."""
     import json
@@ -106,7 +129,7 @@ def _prepare_folder(out: Path, cal: Calibration, resume: bool, overwrite: bool) 
         if not resume:
             raise CalibrationError(f"{out} already holds a calibration; pass --resume to continue it, --overwrite "
                                    "to replace it, or --out DIR for a new folder")
-        if meta.get("definition_sha256") != sha:
+        if meta.get("definition_sha256") != sha and not _same_but_calibrated_values(meta.get("definition", {}), cal):
             old, new = meta.get("definition", {}), cal.definition()
             changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
             raise CalibrationError(f"{out} holds a different calibration (changed: {', '.join(changed) or '?'}); it "

@@ -144,6 +144,29 @@ def anchor_table(check: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Markers between which ``infosim validate --readme README.md`` writes the anchor table.
+README_START = "<!-- anchor-table:start (written by `infosim validate`) -->"
+README_END = "<!-- anchor-table:end -->"
+
+
+def update_readme(readme: Path, table: str) -> bool:
+    """Replace the text between the anchor-table markers of `readme` by `table`.
+
+    Returns:
+        True if the file had the markers and was rewritten; False if it has none (left untouched).
+    """
+    from infosim.experiments.store import atomic_write_bytes
+
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    new = text[: start + len(README_START)] + "\n" + table + text[end:]
+    if new != text:
+        atomic_write_bytes(readme, new.encode("utf-8"))
+    return True
+
+
 def _summary_row(name: str, table: pd.DataFrame) -> dict[str, Any]:
     c = coverage_summary(table)
     return {"set": name, "n": c["n"], "coverage90": c["coverage90"], "mean_abs_z": c["mean_abs_z"],
@@ -162,6 +185,7 @@ def validate(
     seed: int = 0,
     executor: str = "processes",
     workers: int | None = None,
+    readme: str | Path | None = None,
 ) -> list[Path]:
     """Write the validation report.
 
@@ -179,6 +203,8 @@ def validate(
         seed: root seed of the draws and seeds.
         executor: where the runs execute.
         workers: worker processes.
+        readme: a README whose anchor-table markers (``README_START`` ... ``README_END``) receive
+            the anchor table; a README without them is an error (nothing is written there).
 
     Returns:
         The files written.
@@ -187,6 +213,12 @@ def validate(
     from infosim.experiments.store import atomic_write_bytes
 
     out = Path(out)
+    if readme is not None:  # checked before any simulation runs
+        text = Path(readme).read_text(encoding="utf-8") if Path(readme).is_file() else ""
+        if README_START not in text or README_END not in text:
+            raise CalibrationError(
+                f"{readme}: no anchor-table markers ({README_START!r} ... {README_END!r}) to write into"
+            )
     fig_dir = out.parent / "figures" / "validation"
     notes_file = Path(notes) if notes is not None else out.parent / "validation_notes.md"
     post = load_posterior(calibration)
@@ -353,5 +385,10 @@ def validate(
     atomic_write_bytes(out, "\n".join(lines).encode())
     anchor = out.parent / "figures" / "anchor_table.md"
     anchor.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(anchor, anchor_table(in_sample).encode())
-    return [out, anchor, *files]
+    table = anchor_table(in_sample)
+    atomic_write_bytes(anchor, table.encode())
+    written = [out, anchor, *files]
+    if readme is not None:
+        update_readme(Path(readme), table)
+        written.append(Path(readme))
+    return written

@@ -115,6 +115,9 @@ def validate_command(
     seed: Annotated[int, typer.Option(min=0, help="root seed of the draws and their seeds")] = 0,
     executor: Executor = ExecutorName.processes,
     workers: Workers = None,
+    readme: Annotated[
+        Path | None, typer.Option(help="also write the anchor table between the anchor-table markers of this README")
+    ] = None,
 ) -> None:
     """Write the validation report: targets, holdout and time-split checks, posterior, identification."""
     from infosim.calibration.posterior import resolve_calibration_dir
@@ -131,6 +134,7 @@ def validate_command(
         seed=seed,
         executor=executor.value,
         workers=workers,
+        readme=readme,
     )
     err_console.print(f"wrote {files[0]} and {len(files) - 1} other file(s):", highlight=False, markup=False)
     for f in files[1:]:

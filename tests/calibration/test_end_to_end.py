@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from infosim.calibration.posterior import load_posterior
 from infosim.calibration.predictive import BAND_COLUMNS, check_monotone
+from infosim.calibration.validate import README_END, README_START
 from infosim.calibration.wstats import weighted_quantile
 from infosim.interfaces.cli import app
 
@@ -184,10 +185,13 @@ def test_validate_writes_the_report(calibrated: Path, split: Path, tmp_path: Pat
     docs = tmp_path / "docs"
     docs.mkdir()
     notes = Path("docs/validation_notes.md").read_text()
-    (docs / "validation_notes.md").write_text(notes.replace("*Placeholder (lead): which outputs",
-                                                            "MARKER-CONSTRUCTION which outputs"))
+    heading = "## Calibrated by construction and emergent outputs\n"
+    assert heading in notes
+    (docs / "validation_notes.md").write_text(notes.replace(heading, heading + "\nMARKER-CONSTRUCTION which outputs\n"))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{README_START}\nold table\n{README_END}\nrest\n")
     invoke("validate", "--calibration", calibrated, "--time-split", split, "--out", docs / "validation.md",
-           "--draws", 3, "--executor", "serial")
+           "--draws", 3, "--executor", "serial", "--readme", readme)
     report = (docs / "validation.md").read_text()
     for section in ("## Summary", "## In sample: the targets", "## Out of sample: holdout observations",
                     "## Time-split test", "## Observed series", "## Posterior", "## Identification",
@@ -198,5 +202,15 @@ def test_validate_writes_the_report(calibrated: Path, split: Path, tmp_path: Pat
     assert "stations_2022_06" in report and "core_cloud_2022_12" in report  # the holdout
     anchor = (docs / "figures" / "anchor_table.md").read_text()
     assert anchor.count("\n| ") == 5 + 1  # header + one row per target
+    assert readme.read_text() == f"intro\n{README_START}\n{anchor}{README_END}\nrest\n"  # the README's table
     for fig in ("targets", "holdout", "time_split", "correlations", "series_base_stations_5g"):
         assert (docs / "figures" / "validation" / f"{fig}.png").is_file()
+
+
+def test_validate_refuses_a_readme_without_markers_before_running(calibrated: Path, tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers\n")
+    done = infosim("validate", "--calibration", calibrated, "--out", tmp_path / "v.md", "--readme", readme)
+    assert done.returncode == 2 and "no anchor-table markers" in done.stderr
+    assert not (tmp_path / "v.md").exists()
+    assert readme.read_text() == "no markers\n"

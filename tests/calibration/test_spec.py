@@ -209,3 +209,24 @@ def test_a_target_on_a_missing_series_stops_before_any_simulation(tmp_path: Path
     assert "target 'network_users_2021_03': series 'users_on_mars' is not a column of the run" in msg
     assert "the run's columns are:" in msg and "base_stations_5g" in msg
     assert not (tmp_path / "out" / "history.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "resumable"),
+    [
+        ("parameters.phones.life_months", True),  # calibrated: every proposal overrides it
+        ("parameters.phones.life_shape", False),  # not calibrated: it changes the result
+    ],
+    ids=["calibrated-parameter", "other-parameter"],
+)
+def test_resume_ignores_only_the_base_values_of_calibrated_parameters(path: str, resumable: bool) -> None:
+    """A calibration stays resumable when its base scenario's *calibrated* values change (the shipped
+    scenarios include the calibration's own point estimate), and only then."""
+    from infosim.calibration.api import _same_but_calibrated_values
+
+    cal = load_calibration(FIXTURES / "tiny.toml")
+    stored = cal.definition()
+    group, name = path.split(".")[1:]
+    stored["scenario"]["parameters"][group][name] = stored["scenario"]["parameters"][group][name] * 1.1
+    assert _same_but_calibrated_values(stored, cal) is resumable
+    assert _same_but_calibrated_values(cal.definition(), cal) is True

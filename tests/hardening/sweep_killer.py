@@ -62,6 +62,12 @@ def install(point: str, n: int) -> None:
             half_written(path, df.to_parquet())
         write_parquet(path, df)
 
+    if point == "mid-manifest":
+        # The manifest is rewritten at most every few seconds, so on a fast machine the N-th write
+        # could be the final one; rewritten after every run, the N-th write lands mid-sweep.
+        from infosim.experiments import runner
+
+        runner.MANIFEST_EVERY_S = 0.0
     store.atomic_write_bytes = atomic_write_bytes
     store.atomic_write_json = atomic_write_json
     store.atomic_write_parquet = atomic_write_parquet
