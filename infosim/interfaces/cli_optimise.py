@@ -151,7 +151,8 @@ def recheck_command(
                   progress=progress, log=_log)
     typer.echo(f"pairs significantly reversed: {out['significantly_reversed']} of {out['pairs']}; estimates outside "
                f"the fresh interval: {out['not_reproduced']} of {out['estimates']}; ranking "
-               f"{'holds' if out['ranking_holds'] else 'does NOT hold'}")
+               f"{'holds' if out['ranking_holds'] else 'does NOT hold'} (limit: "
+               f"{out['chance_reversed_share']:.1%} reversed by chance)")
 
 
 @optimise_app.command("report")

@@ -101,7 +101,9 @@ def _findings(res: OptimisationResults, plan: Any) -> list[str]:
                      f"orders of the reported policies are significantly reversed "
                      f"({rc['significantly_reversed_share']:.1%}) and {rc['not_reproduced']} of {rc['estimates']} "
                      f"estimates fall outside their fresh interval ({rc['not_reproduced_share']:.1%}): the ranking "
-                     f"{'holds' if rc['ranking_holds'] else '**does not hold**'} within its confidence intervals.")
+                     f"{'holds' if rc['ranking_holds'] else '**does not hold**'} within its confidence intervals "
+                     f"(at most {rc.get('chance_reversed_share', 0.025):.1%} of orders significantly reversed, what "
+                     "noise alone reverses between two equally good policies).")
     else:
         lines.append("* the recheck with fresh seeds has not been run (`infosim optimise recheck RESULTS`).")
     return lines
