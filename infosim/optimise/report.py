@@ -84,7 +84,16 @@ def _findings(res: OptimisationResults, plan: Any) -> list[str]:
                  f"**{summ.get('pareto_robust', '?')}**;")
     on = "**on** the best-on-average front (no candidate beats it on every objective)" if summ.get(
         "reference_on_front") else "**not** on the best-on-average front: other policies do better on every objective"
-    lines.append(f"* the reference policy `{ref}` (the base's split of the same budget) is {on};")
+    rob = res.robustness
+    ranks = []
+    for g in plan.goals:
+        col = rob[rob["objective"] == g.metric].set_index("candidate")["mean"]
+        if ref in col.index:
+            rank = int((g.sign * col > g.sign * col[ref]).sum()) + 1
+            ranks.append(f"{rank} for `{g.metric}`")
+    where = f" — its means rank {', '.join(ranks)} among the {rob['candidate'].nunique()} policies evaluated" if ranks \
+        else ""
+    lines.append(f"* the reference policy `{ref}` (the base's split of the same budget) is {on}{where};")
     if len(comp):
         members = comp["candidate"].unique()
         better_all = [c for c in members if (comp[comp["candidate"] == c]["better"] == "yes").all()]
@@ -95,6 +104,15 @@ def _findings(res: OptimisationResults, plan: Any) -> list[str]:
             diffs = comp[comp["candidate"] == best].set_index("objective")
             shown = "; ".join(f"{g.metric} {_interval(g.metric, diffs.loc[g.metric], 'diff')}" for g in plan.goals)
             lines.append(f"  e.g. `{best}`: {shown};")
+        lines += _no_worse(res, plan)
+    ens = res.meta.get("definition", {}).get("ensemble", {})
+    info = ens.get("info", {})
+    if str(ens.get("source", "")).startswith("posterior:"):
+        extra = info.get("prior_parameters") or []
+        lines.append(f"* the ensemble: {s.draws} draws of calibration `{info.get('calibration', '?')}` "
+                     f"({info.get('particles', '?')} particles, effective sample size "
+                     f"{info.get('effective_size', float('nan')):.1f}) for its {len(ens.get('keys', [])) - len(extra)} "
+                     f"calibrated parameters, and {len(extra)} other parameters drawn from their plausible ranges;")
     rc = res.recheck
     if rc:
         lines.append(f"* re-evaluated with fresh seeds, **{rc['significantly_reversed']} of {rc['pairs']}** pairwise "
@@ -107,6 +125,33 @@ def _findings(res: OptimisationResults, plan: Any) -> list[str]:
     else:
         lines.append("* the recheck with fresh seeds has not been run (`infosim optimise recheck RESULTS`).")
     return lines
+
+
+def _no_worse(res: OptimisationResults, plan: Any) -> list[str]:
+    """Lines on the Pareto policies significantly better than the reference on some objective and
+    significantly worse on none, with the one better on the most objectives (then the largest
+    smallest relative gain) as an example."""
+    comp, ref = res.comparison, res.reference
+    better = comp.pivot(index="candidate", columns="objective", values="better")
+    keep = better[(better != "no").all(axis=1) & (better == "yes").any(axis=1)]
+    n_all = len(better)
+    if keep.empty:
+        return [f"* none of the {n_all} Pareto policies is significantly better than `{ref}` on one objective "
+                "without being significantly worse on another: the 2020 split is one of the trade-offs, not dominated;"]
+    means = res.robustness[res.robustness["candidate"] == ref].set_index("objective")["mean"]
+    diff = comp.set_index(["candidate", "objective"])
+    score = {n: ((keep.loc[n] == "yes").sum(),
+                 min(g.sign * diff.at[(n, g.metric), "diff"] / max(abs(means[g.metric]), 1e-12) for g in plan.goals
+                     if keep.at[n, g.metric] == "yes")) for n in keep.index}
+    best = max(score, key=lambda k: score[k])
+    d = diff.loc[best]
+    shown = "; ".join(f"{g.metric} {_interval(g.metric, d.loc[g.metric], 'diff')}" for g in plan.goals)
+    settings = res.pareto.set_index("policy").loc[best]
+    split = ", ".join(f"{c.removeprefix('share_')} {settings[c]:.0%}" for c in plan.columns.values()
+                      if c.startswith("share_") and c in settings)
+    return [f"* **{len(keep)} of the {n_all}** Pareto policies are significantly better than `{ref}` on at least one "
+            "objective and significantly worse on none (95% paired intervals); the one better on the most "
+            f"objectives by the largest margin, `{best}` (budget: {split}), differs from `{ref}` by: {shown};"]
 
 
 def _interval(metric: str, row: Any, col: str) -> str:
