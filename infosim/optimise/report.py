@@ -117,7 +117,7 @@ def _findings(res: OptimisationResults, plan: Any) -> list[str]:
     if rc:
         lines.append(f"* re-evaluated with fresh seeds, **{rc['significantly_reversed']} of {rc['pairs']}** pairwise "
                      f"orders of the reported policies are significantly reversed "
-                     f"({rc['significantly_reversed_share']:.1%}) and {rc['not_reproduced']} of {rc['estimates']} "
+                     f"({rc['significantly_reversed_share']:.2%}) and {rc['not_reproduced']} of {rc['estimates']} "
                      f"estimates fall outside their fresh interval ({rc['not_reproduced_share']:.1%}): the ranking "
                      f"{'holds' if rc['ranking_holds'] else '**does not hold**'} within its confidence intervals "
                      f"(at most {rc.get('chance_reversed_share', 0.025):.1%} of orders significantly reversed, what "
@@ -256,7 +256,7 @@ def _recheck_section(res: OptimisationResults) -> list[str]:
              f"({rc['replicates']} per draw, root seed {rc['seed']}, {rc['runs']:,} runs).", "",
              f"* pairwise orders: {rc['pairs']} (every pair of policies, every objective); **{rc['reversed']}** "
              f"reversed in point estimate, **{rc['significantly_reversed']}** significantly reversed "
-             f"({rc['significantly_reversed_share']:.1%}), {rc['significantly_same']} significantly confirmed;",
+             f"({rc['significantly_reversed_share']:.2%}), {rc['significantly_same']} significantly confirmed;",
              f"* estimates: {rc['not_reproduced']} of {rc['estimates']} (policy x objective) moved by more than their "
              f"95% interval ({rc['not_reproduced_share']:.1%}; about 5% expected from noise alone, more when the "
              "search selected for lucky seeds);",
