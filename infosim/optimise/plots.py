@@ -130,7 +130,7 @@ def plot_budget(plan: Any, table: pd.DataFrame) -> Any | None:
     if not shares:
         return None
     show = table[(table["chosen"] != "") | (table["set"] == "reference")]
-    fig = Figure(figsize=(8, 0.5 * len(show) + 1.5))
+    fig = Figure(figsize=(8, 0.5 * len(show) + 2.0))
     ax = fig.subplots()
     left = np.zeros(len(show))
     colors = matplotlib.colormaps["tab10"]
@@ -144,7 +144,7 @@ def plot_budget(plan: Any, table: pd.DataFrame) -> Any | None:
     ax.set_xlabel(f"share of the total budget ({(plan.total_yuan or 0) / 1e9:.3g} bn yuan)")
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
-    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(shares), frameon=False)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(shares), 3), frameon=False)
     fig.tight_layout()
     return fig
 
