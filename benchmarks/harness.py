@@ -11,6 +11,7 @@ Usage::
     python benchmarks/harness.py --skip scales,default,memory,reference --cli --write-results
                                                     # only the command line (~2 min), its RESULTS.md section
     python benchmarks/harness.py --write-results    # also rewrite the measured sections of RESULTS.md
+    python benchmarks/harness.py --optimise         # also the shipped policy optimisation (~30-60 min)
 
 Prints a table and writes ``benchmarks/output/harness.json``. Every figure is the median of
 several repetitions with its spread (min-max, and the interquartile range where there are enough
@@ -295,6 +296,51 @@ def bench_sweep(runs: str, households: int, months: int) -> dict[str, Any] | Non
     return json.loads(out.read_text())
 
 
+OPTIMISE_SPEC = "experiments/optimise_jiangsu_2020.toml"
+
+
+def bench_optimisation(spec: str, workers: int, generations: int | None = None) -> dict[str, Any]:
+    """``infosim optimise SPEC`` end to end in a child process (processes executor): wall time, CPU
+    seconds of the child and every worker it reaped, and the search's own record of its runs."""
+    out = HERE / "output" / "optimisation"
+    args = ["optimise", spec, "--executor", "processes", "--workers", str(workers), "--out", str(out), "--overwrite",
+            "--no-progress", "--scenarios-out", str(HERE / "output" / "optimisation_scenarios")]
+    if generations is not None:
+        args += ["--generations", str(generations)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
+    w0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "infosim.interfaces.cli", *args], capture_output=True, text=True,
+                          cwd=REPO)
+    wall = time.perf_counter() - w0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result: dict[str, Any] = {
+        "command": " ".join(["infosim", *args]).replace(str(REPO) + "/", ""), "returncode": proc.returncode,
+        "workers": workers, "wall_s": wall, "load_average_start": load, "load_average_end": os.getloadavg()[0],
+        "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "peak_rss_mb_largest_process": after.ru_maxrss / 1024,
+        "log_tail": proc.stderr.strip().splitlines()[-6:],
+    }
+    meta = out / "optimisation.json"
+    if proc.returncode == 0 and meta.is_file():
+        m = json.loads(meta.read_text())
+        runs = sum(int(h.get("runs", 0)) for h in _history(out)) + 2 * m["definition"]["spec"]["draws"] * m[
+            "definition"]["spec"]["replicates"]
+        result.update(runs=runs, estimate=m.get("estimate"), results=m.get("results"),
+                      spec={k: m["definition"]["spec"][k] for k in ("households", "months", "draws", "replicates",
+                                                                     "ensemble")}
+                      | {"population": m["definition"]["spec"]["algorithm"]["population"],
+                         "generations": m["definition"]["spec"]["algorithm"]["generations"]})
+    return result
+
+
+def _history(folder: Path) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    path = folder / "history.parquet"
+    return pd.read_parquet(path).to_dict("records") if path.is_file() else []
+
+
 # --------------------------------------------------------------------------------------------
 # Whole process: the command line
 # --------------------------------------------------------------------------------------------
@@ -451,6 +497,18 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str]]:
     if "cli" in results:
         for label, wall, cpu in cli_rows(results["cli"]):
             out.append((label, f"{wall} wall, {cpu} CPU"))
+    if "optimisation" in results:
+        o = results["optimisation"]
+        if o.get("returncode") == 0:
+            sp = o["spec"]
+            out.append((f"policy optimisation ({sp['population']} x {sp['generations']} candidates x {sp['draws']} "
+                        f"{sp['ensemble']} draws, {sp['households']:,} households x {sp['months']} months, "
+                        f"{o['workers']} workers)",
+                        f"{o['wall_s'] / 60:.1f} min wall, {o['cpu_s'] / 60:.1f} min CPU, {o['runs']:,} runs "
+                        f"({o['wall_s'] / max(o['runs'], 1):.2f} s wall per run; load {o['load_average_start']:.1f}"
+                        f"->{o['load_average_end']:.1f})"))
+        else:
+            out.append(("policy optimisation", f"FAILED (code {o.get('returncode')}): {o.get('log_tail')}"))
     if results.get("sweep") and "runs" in results["sweep"]:
         for r in results["sweep"]["runs"]:
             out.append((f"sweep of {r.get('runs')} runs", json.dumps({k: v for k, v in r.items() if k != "runs"})))
@@ -598,6 +656,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | str]]:
         full = r["ratio_engine_full_jiangsu_2020_to_reference"]
         out.append(("(for scale: the engine's whole month, all behaviours, vs the reference's one rule)",
                     f"{full:.0f}x", "not a like-for-like comparison"))
+    if "optimisation" in results and results["optimisation"].get("returncode") == 0:
+        o = results["optimisation"]
+        out.append(("`infosim optimise` at default settings under an hour on this machine",
+                    f"{o['wall_s'] / 60:.0f} min", o["wall_s"] < 3600))
     if "province" in results:
         p = results["province"]
         ok = p["returncode"] == 0
@@ -619,6 +681,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sweep", action="store_true", help="also run benchmarks/bench_sweep.py (small sweep)")
     ap.add_argument("--cli", action="store_true",
                     help="also the whole-process figures: infosim --help, import infosim, infosim run end to end")
+    ap.add_argument("--optimise", action="store_true", help=f"also run `infosim optimise {OPTIMISE_SPEC}`")
+    ap.add_argument("--optimise-generations", type=int, default=None,
+                    help="with --optimise: override the spec's generations (default: the spec's)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: scales,default,memory,reference")
     ap.add_argument("--output", type=Path, default=OUTPUT)
     ap.add_argument("--write-results", action="store_true", help=f"rewrite {RESULTS_MD.name}")
@@ -663,6 +728,9 @@ def main(argv: list[str] | None = None) -> int:
         results["sweep"] = _say("sweep", lambda: bench_sweep("20,100", 20_000, 24))
     if args.cli:
         results["cli"] = _say("command line", lambda: bench_cli(3 if quick else 7))
+    if args.optimise:
+        results["optimisation"] = _say("optimisation", lambda: bench_optimisation(
+            OPTIMISE_SPEC, min(2, os.cpu_count() or 1), args.optimise_generations))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1, default=float) + "\n")
     print_table(results)

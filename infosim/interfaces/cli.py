@@ -247,7 +247,7 @@ def _register_optional(module: str) -> None:
     mod.register(app)
 
 
-for _module in ("cli_experiments", "cli_analysis", "cli_app", "cli_sensitivity", "cli_calibration"):
+for _module in ("cli_experiments", "cli_analysis", "cli_app", "cli_sensitivity", "cli_calibration", "cli_optimise"):
     _register_optional(_module)
 
 

@@ -13,11 +13,14 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "experiments").glob("0*.ipynb"))
+#: What a notebook must have written under ./results beyond its experiment.json files.
+WRITES = {"05_budget_allocation": ["nb05_budget/pareto.parquet", "nb05_budget/recheck/recheck.json",
+                                   "nb05_docs/optimisation.md", "nb05_scenarios/nb05_budget_*.toml"]}
 
 
 def test_the_notebooks_are_there() -> None:
     assert [p.stem for p in NOTEBOOKS] == ["01_quickstart", "02_compare_levers", "03_targeting_vouchers",
-                                           "04_sensitivity"]
+                                           "04_sensitivity", "05_budget_allocation"]
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout")
@@ -47,6 +50,8 @@ def test_notebook_runs_twice_from_any_folder(path: Path, tmp_path: Path, monkeyp
         assert not errors, f"run {attempt}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
     assert any(p.name == "experiment.json" for p in (tmp_path / "results").rglob("*"))
+    for pattern in WRITES.get(path.stem, []):
+        assert any((tmp_path / "results").glob(pattern)), f"{path.stem} wrote no results/{pattern}"
 
 
 @pytest.mark.slow
@@ -67,10 +72,11 @@ def test_sensitivity_notebook_runs_twice_from_another_folder(tmp_path: Path, mon
     assert (tmp_path / "results" / "nb04_docs" / "sensitivity.md").is_file()
 
 
-def test_sensitivity_notebook_writes_under_results_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name", ["04_sensitivity", "05_budget_allocation"])
+def test_notebooks_write_under_results_by_default(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INFOSIM_NB_RESULTS", raising=False)
     monkeypatch.setenv("INFOSIM_NB_SCALE", "small")
-    book = nbformat.read(ROOT / "experiments" / "04_sensitivity.ipynb", as_version=4)
+    book = nbformat.read(ROOT / "experiments" / f"{name}.ipynb", as_version=4)
     setup = next(c.source for c in book.cells if c.cell_type == "code")
     names: dict = {}
     exec(setup.replace("RESULTS.mkdir(parents=True, exist_ok=True)", ""), names)

@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 LIFE = "parameters.phones.life_months"
 CLAIM = "levers.vouchers.claim_share"
 LIFE_COL, CLAIM_COL = "phones_life_months", "vouchers_claim_share"  # their plain column names
-SPECS = sorted(p for p in (REPO / "experiments").glob("*.toml") if not p.name.startswith("sensitivity_"))  # sweeps
+SPECS = sorted(p for p in (REPO / "experiments").glob("*.toml")
+               if not p.name.startswith(("sensitivity_", "optimise_")))  # sweeps
 
 
 def test_batch_and_sweep_definitions(toy_dir: Path) -> None:
