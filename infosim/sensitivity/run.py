@@ -133,14 +133,9 @@ class SensitivityRun:
     # ------------------------------------------------------------------ folder
     def definition(self) -> dict[str, Any]:
         """What determines the analysis (its hash guards --resume)."""
-        from infosim.data import parameter_ranges
-
-        ranges = parameter_ranges()
         return {
             "spec": self.spec.model_dump(mode="json"),
-            "parameters": {k: {"low": ranges[k].low, "high": ranges[k].high, "scale": ranges[k].scale,
-                               "integer": ranges[k].integer, "basis": ranges[k].basis}
-                           for k in self.plan.parameters},
+            "parameters": {k: self.plan.ranges[k].to_json() for k in self.plan.parameters},
             "outcomes": [{"id": o.id, "label": o.label, "unit": o.unit, "kind": o.kind, "scenario": o.scenario,
                           "scenarios": list(o.scenarios),
                           "how": o.metric.how if o.metric is not None else f"level of {o.outcome} at the horizon"}
