@@ -14,6 +14,7 @@ the prior range. The other parameters keep their prior range.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def resolve_posterior_folder(folder: str, source: str | Path | None) -> Path:
     the working directory (as scenario paths in specs are)."""
     path = Path(folder)
     if not path.is_absolute() and source is not None:
-        near = Path(source).parent / path
+        near = Path(os.path.normpath(Path(source).parent / path))
         if near.is_dir():
             return near
     return path
