@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infosim.experiments.experiment import Experiment
+from infosim.sensitivity.ranges import SampledRange, prior_range, sampling_ranges
 from infosim.sensitivity.spec import SensitivitySpec
 from infosim.sensitivity.stats import sobol_step
 
@@ -130,17 +131,9 @@ def needed_outputs(outcomes: Iterable[OutcomeDef]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def uncertainty(key: str) -> dict[str, Any]:
-    """The sweep declaration of a parameter from its documented range."""
-    from infosim.data import parameter_ranges
-
-    r = parameter_ranges()[key]
-    decl: dict[str, Any] = {"range": [r.low, r.high]}
-    if r.scale == "log":
-        decl["distribution"] = "loguniform"
-    if r.integer:
-        decl["integer"] = True
-    return decl
+def uncertainty(key: str, sampled: SampledRange | None = None) -> dict[str, Any]:
+    """The sweep declaration of a parameter: from `sampled`, else from its documented (prior) range."""
+    return (sampled or prior_range(key)).declaration()
 
 
 @dataclass
@@ -152,6 +145,8 @@ class SensitivityPlan:
         source: the spec file (relative scenario paths are read from its folder).
         outcomes: the analysed outcomes.
         parameters: the stage-1 parameters (from ``parameter_ranges()`` at run time).
+        ranges: each parameter's sampled range (the spec's ``ranges``: prior, or a calibration's
+            posterior interval for the calibrated parameters).
     """
 
     spec: SensitivitySpec
@@ -159,12 +154,20 @@ class SensitivityPlan:
     outcomes: list[OutcomeDef] = field(default_factory=list)
     parameters: list[str] = field(default_factory=list)
     refs: dict[str, str] = field(default_factory=dict)
+    ranges: dict[str, SampledRange] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.outcomes:
             self.outcomes = outcome_defs(self.spec, self.resolve)
         if not self.parameters:
             self.parameters = self.spec.parameter_keys()
+        if not self.ranges:
+            self.ranges = sampling_ranges(self.parameters, self.spec.ranges, self.source)
+
+    @property
+    def posterior_parameters(self) -> list[str]:
+        """The parameters sampled over a calibration's posterior interval."""
+        return [k for k in self.parameters if self.ranges[k].origin == "posterior"]
 
     def resolve(self, entry: str) -> str:
         """The name of the scenario `entry` names (a scenario name, or a TOML path read from the
@@ -220,7 +223,8 @@ class SensitivityPlan:
                params: Iterable[str], **options: Any) -> Experiment:
         s = self.spec
         exp = Experiment.sweep(
-            name, [self.refs.get(n, n) for n in scenarios], uncertainties={k: uncertainty(k) for k in params},
+            name, [self.refs.get(n, n) for n in scenarios],
+            uncertainties={k: uncertainty(k, self.ranges.get(k)) for k in params},
             design=design, samples=samples, replicates=self.replicates(design), seed=s.seed,
             households=s.households, months=s.months, constants=dict(s.constants) or None,
             outputs=needed_outputs(self.outcomes), **options,
@@ -296,6 +300,11 @@ class SensitivityPlan:
             f"{len(self.block_names)} block(s), {self.replicates('sobol')} paired replicate(s): at most "
             f"{self.sobol_runs():,} runs",
         ]
+        post = self.posterior_parameters
+        lines.append(f"  ranges: {s.ranges}" + (
+            f" ({len(post)} of {len(self.parameters)} parameters over their posterior 5-95% interval: "
+            f"{', '.join(k.removeprefix('parameters.') for k in post)}; the others their prior range)"
+            if post else " (every parameter over its parameter_ranges() range)"))
         for o in self.outcomes:
             lines.append(f"  outcome {o.id}: {o.label} [{o.unit}] ({' vs '.join(o.scenarios)})")
         return "\n".join(lines)

@@ -63,15 +63,46 @@ def top_assumptions_table(res: SensitivityResults, k: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def posterior_keys(definition: dict[str, Any]) -> list[str]:
+    """The parameters an analysis sampled over a calibration's posterior interval."""
+    return [k for k, v in definition["parameters"].items() if v.get("origin") == "posterior"]
+
+
+def ranges_sentence(definition: dict[str, Any], source: str | None = None) -> str:
+    """Where the sampled ranges came from, naming the parameters with posterior ranges.
+
+    Args:
+        definition: the analysis definition (``sensitivity.json``).
+        source: the spec file, to name a relative calibration folder from the working directory.
+    """
+    post = posterior_keys(definition)
+    prior = "`infosim/data/parameter_ranges.toml`"
+    if not post:
+        return f"every range from {prior}"
+    folder = str(definition["spec"].get("ranges", "")).removeprefix("posterior:")
+    if source and not Path(folder).is_absolute() and (Path(source).parent / folder).is_dir():
+        folder = Path(os.path.normpath(Path(source).parent / folder)).as_posix()
+    return (f"{len(post)} calibrated parameters over their weighted posterior 5-95% interval from the "
+            f"calibration `{folder}` ({', '.join(f'`{short_name(k)}`' for k in post)}), the other "
+            f"{len(definition['parameters']) - len(post)} over their prior range from {prior}")
+
+
+def _range_cell(v: dict[str, Any]) -> str:
+    text = f"{fmt_num(v['low'])} – {fmt_num(v['high'])}"
+    if v.get("origin") == "posterior" and v.get("prior_low") is not None:
+        text += f" (prior {fmt_num(v['prior_low'])} – {fmt_num(v['prior_high'])})"
+    return text
+
+
 def _what_was_run(res: SensitivityResults) -> list[str]:
     d = res.meta["definition"]
     s = d["spec"]
     cost = res.runs_and_time()
     total_runs, total_wall = int(cost["runs"].sum()), float(cost["wall_s"].sum())
+    where = ranges_sentence(d, res.meta.get("source"))
     lines = [
-        f"Spec `{s['name']}`: {len(d['parameters'])} uncertain parameters (their ranges from "
-        "`infosim/data/parameter_ranges.toml`, sampled uniformly, log-uniformly where the scale is log), "
-        "outcomes at horizon "
+        f"Spec `{s['name']}`: {len(d['parameters'])} uncertain parameters ({where}; sampled uniformly, log-uniformly "
+        "where the scale is log), outcomes at horizon "
         f"{s['horizon']}, {s['households'] or 'scenario'} household agents per run, "
         f"{s['months'] or 'scenario'} months, root seed {s['seed']}; every design point and scenario runs the "
         "same replicate seeds (common random numbers), so each effect is a paired difference and two points "
@@ -323,8 +354,11 @@ def write_sensitivity_docs(
     if len(res.noise):
         lines += _noise_section(res, save(plots.plot_noise(res), "noise"))
     lines += _coverage_section(res, save(plots.plot_coverage(res), "coverage") if len(res.coverage) else None)
-    lines += ["## Parameters and ranges", "", markdown_table(pd.DataFrame(
-        [{"Parameter": f"`{short_name(k)}`", "Range": f"{fmt_num(v['low'])} – {fmt_num(v['high'])}",
-          "Scale": v["scale"], "Basis": v["basis"]} for k, v in res.meta["definition"]["parameters"].items()])), ""]
+    where = ranges_sentence(res.meta["definition"], res.meta.get("source"))
+    lines += ["## Parameters and ranges", "", f"Sampled ranges: {where}.", "",
+              markdown_table(pd.DataFrame(
+                  [{"Parameter": f"`{short_name(k)}`", "Range": _range_cell(v), "From": v.get("origin", "prior"),
+                    "Scale": v["scale"], "Basis": v["basis"]}
+                   for k, v in res.meta["definition"]["parameters"].items()])), ""]
     atomic_write_bytes(md, "\n".join(lines).encode("utf-8"))
     return md

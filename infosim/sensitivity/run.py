@@ -133,14 +133,9 @@ class SensitivityRun:
     # ------------------------------------------------------------------ folder
     def definition(self) -> dict[str, Any]:
         """What determines the analysis (its hash guards --resume)."""
-        from infosim.data import parameter_ranges
-
-        ranges = parameter_ranges()
         return {
             "spec": self.spec.model_dump(mode="json"),
-            "parameters": {k: {"low": ranges[k].low, "high": ranges[k].high, "scale": ranges[k].scale,
-                               "integer": ranges[k].integer, "basis": ranges[k].basis}
-                           for k in self.plan.parameters},
+            "parameters": {k: self.plan.ranges[k].to_json() for k in self.plan.parameters},
             "outcomes": [{"id": o.id, "label": o.label, "unit": o.unit, "kind": o.kind, "scenario": o.scenario,
                           "scenarios": list(o.scenarios),
                           "how": o.metric.how if o.metric is not None else f"level of {o.outcome} at the horizon"}
@@ -198,8 +193,17 @@ class SensitivityRun:
                   workers: int | None, scheduler: str | None) -> ExperimentReport:
         """Run (or resume) one stage's experiment; raise if any run failed."""
         self.log(f"{folder}: {exp.describe().splitlines()[0]}")
-        report = run_experiment(exp, self.out / folder, executor=executor, workers=workers, scheduler=scheduler,
-                                resume=True, progress=progress, run_function=self.run_function)
+        t0 = time.perf_counter()
+        try:
+            report = run_experiment(exp, self.out / folder, executor=executor, workers=workers, scheduler=scheduler,
+                                    resume=True, progress=progress, run_function=self.run_function)
+        except KeyboardInterrupt:
+            # An interrupted session's wall time still counts in the analysis's cost.
+            self.meta["sessions"].append({"stage": folder, "interrupted": True,
+                                          "elapsed_s": round(time.perf_counter() - t0, 1),
+                                          "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            self.save_meta()
+            raise
         self.log(report.summary_line())
         self.meta["sessions"].append({"stage": folder, "done": report.done, "skipped": report.skipped,
                                       "failed": report.failed, "elapsed_s": round(report.elapsed_s, 1),

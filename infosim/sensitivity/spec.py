@@ -144,6 +144,10 @@ class SensitivitySpec(BaseModel):
         parameters: glob patterns of the parameters to vary (default: all of
             ``infosim.data.parameter_ranges()``, read at run time).
         exclude: glob patterns of parameters not to vary.
+        ranges: where the sampled ranges come from: ``prior`` (every parameter's
+            ``parameter_ranges()`` range) or ``posterior:<calibration folder>`` (the calibrated
+            parameters' weighted posterior 5-95% interval, the others their prior range; the folder
+            is read from the spec file's folder, else the working directory).
         metrics: policy metrics (names, or tables with ``name`` and optional ``scenario``,
             ``baseline``); default: every registered metric.
         levels: outcome levels to analyse too (``outcome``, ``scenario``).
@@ -163,6 +167,7 @@ class SensitivitySpec(BaseModel):
     constants: dict[str, Any] = Field(default_factory=dict)
     parameters: list[str] | None = Field(None, min_length=1)
     exclude: list[str] = Field(default_factory=list)
+    ranges: str = "prior"
     metrics: list[str | MetricEntry] | None = None
     levels: list[LevelEntry] = Field(default_factory=list)
     confidence: float = Field(0.95, gt=0.5, lt=1.0)
@@ -180,6 +185,14 @@ class SensitivitySpec(BaseModel):
                 parse_month(v)
             except ValueError:
                 raise ValueError(f"expected 'end' or a month 'YYYY-MM' (got {v!r})") from None
+        return v
+
+    @field_validator("ranges")
+    @classmethod
+    def _ranges(cls, v: str) -> str:
+        from infosim.sensitivity.ranges import posterior_folder
+
+        posterior_folder(v)
         return v
 
     @field_validator("metrics")

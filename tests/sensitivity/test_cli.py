@@ -90,8 +90,10 @@ def test_estimate_prints_the_cost_and_runs_nothing(spec: Path, tmp_path: Path) -
     ("text", "message"),
     [("name = 'x'\n[sobol]\nsamples = 100\n", "key sobol.samples: must be a power of 2"),
      ("name = 'x'\nmetric = ['voucher_multiplier']\n", "key metric: unknown key"),
-     ("name = 'x'\nmonths = 6\n", "before the horizon 2021-12")],
-    ids=["power-of-2", "typo", "short-run"],
+     ("name = 'x'\nmonths = 6\n", "before the horizon 2021-12"),
+     ("name = 'x'\nranges = 'posterior'\n", "key ranges: expected 'prior' or 'posterior:<calibration folder>'"),
+     ("name = 'x'\nranges = 'posterior:nowhere'\n", "key ranges: 'nowhere': nowhere: no posterior here")],
+    ids=["power-of-2", "typo", "short-run", "ranges-value", "ranges-no-posterior"],
 )
 def test_bad_spec_is_one_line_and_exit_code_2(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.toml"

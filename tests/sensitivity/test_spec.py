@@ -78,7 +78,16 @@ def test_the_shipped_spec_plans_both_stages() -> None:
     d = len(parameter_ranges())
     assert plan.parameters == list(parameter_ranges())
     assert plan.scenarios[0] == "baseline" and len(plan.scenarios) == 6
-    assert plan.morris_runs() == 6 * 10 * (d + 1) * 1
+    assert plan.morris_runs() == 6 * plan.spec.morris.trajectories * (d + 1) * 1
+    # the calibrated parameters are sampled over the shipped calibration's posterior interval
+    from infosim.calibration.posterior import load_posterior
+
+    post = load_posterior(ROOT / "calibration" / "jiangsu_2020")
+    assert set(plan.posterior_parameters) == set(post.parameters) & set(plan.parameters)
+    for key in plan.posterior_parameters:
+        r = plan.ranges[key]
+        assert r.prior_low <= r.low < r.high <= r.prior_high
+        assert r.low == pytest.approx(max(r.prior_low, post.quantile(key, 0.05)))
     assert [o.id for o in plan.outcomes][-1] == "users_5g_network@baseline"
     assert "fiscal_spend_vouchers_yuan" in needed_outputs(plan.outcomes)
     exp = plan.morris_experiment()
