@@ -9,13 +9,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from typer.core import TyperGroup
 
 from infosim.errors import SpecError
 from infosim.interfaces.cli_experiments import (
@@ -27,13 +24,13 @@ from infosim.interfaces.cli_experiments import (
     Scheduler,
     Workers,
 )
-from infosim.interfaces.cli_options import MAX_SEED
+from infosim.interfaces.cli_options import MAX_SEED, Group, LazyConsole, stdout_console
 
-console = Console() if sys.stdout.isatty() else Console(width=240)
-err_console = Console(stderr=True, soft_wrap=True)
+console = stdout_console(240)
+err_console = LazyConsole(stderr=True, soft_wrap=True)
 
 
-class _RunByDefault(TyperGroup):
+class _RunByDefault(Group):
     """A group whose first argument, when it is not a subcommand, is the spec of ``run``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -44,6 +41,7 @@ class _RunByDefault(TyperGroup):
 
 optimise_app = typer.Typer(
     cls=_RunByDefault,
+    rich_markup_mode=None,
     help="Policy design: the best use of a fixed budget (multi-objective search over lever settings, robust over "
     "an ensemble of parameter draws); `recheck` re-evaluates the Pareto set with fresh seeds.",
     no_args_is_help=True,

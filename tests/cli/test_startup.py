@@ -42,8 +42,10 @@ def loaded_after(code: str) -> list[str]:
         (_HELP.replace("ARGS", "'run', '--help'"), ("rich",)),
         (_HELP.replace("ARGS", "'sweep', '--help'"), ("rich",)),
         (_HELP.replace("ARGS", "'sensitivity', 'run', '--help'"), ("rich",)),
+        (_HELP.replace("ARGS", "'optimise', 'run', '--help'"), ("rich",)),
     ],
-    ids=["import-infosim", "import-cli", "help", "scenarios-help", "run-help", "sweep-help", "sensitivity-help"],
+    ids=["import-infosim", "import-cli", "help", "scenarios-help", "run-help", "sweep-help", "sensitivity-help",
+         "optimise-help"],
 )
 def test_start_up_imports_no_heavy_library(code: str, also_absent: tuple[str, ...]) -> None:
     loaded = set(loaded_after(code))
@@ -70,8 +72,9 @@ def test_public_names_import_from_the_package() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["run"], ["batch"], ["sweep"], ["calibrate"], ["scenarios", "show"], ["sensitivity", "run"]],
-    ids=["infosim", "run", "batch", "sweep", "calibrate", "show", "sensitivity-run"],
+    [[], ["run"], ["batch"], ["sweep"], ["calibrate"], ["scenarios", "show"], ["sensitivity", "run"],
+     ["optimise", "run"]],
+    ids=["infosim", "run", "batch", "sweep", "calibrate", "show", "sensitivity-run", "optimise-run"],
 )
 def test_help_lists_flags_as_flags(command: list[str]) -> None:
     proc = subprocess.run(
