@@ -44,8 +44,26 @@ def test_shipped_scenarios_include_the_calibrated_point() -> None:
         assert node == pytest.approx(value), key
 
 
+#: Targets the calibrated point is known to miss, with why (docs/validation.md). Strict: if one starts
+#: to fit, the test fails and this list must be updated.
+KNOWN_MISSES = {
+    "stations_2021_12": "structural: the operators' 2021 build is too slow (posterior predictive 114k vs 130k)",
+    "users_5g_network_2021_03": "the point estimate (each parameter's posterior median) runs 3.1 sd low; the "
+    "posterior predictive median is 1.2 sd low: medians of correlated parameters do not make a median run",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_MISSES[t.name], strict=True))
+        if t.name in KNOWN_MISSES
+        else t
+        for t in TARGETS
+    ],
+    ids=[t.name for t in TARGETS],
+)
 def test_calibrated_point_fits_each_target(simulated: dict[str, np.ndarray], target) -> None:
     sims = simulated[target.name]
     tolerance = K_SD * np.hypot(target.sd, sims.std(ddof=1))
