@@ -15,6 +15,20 @@ def parse_month(label: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def check_horizon(value: str) -> str:
+    """`value` if it is ``"end"`` or a month ``YYYY-MM``.
+
+    Raises:
+        ValueError: otherwise, saying what is allowed.
+    """
+    if value != "end":
+        try:
+            parse_month(value)
+        except ValueError:
+            raise ValueError(f"expected 'end' or a month 'YYYY-MM' (got {value!r})") from None
+    return value
+
+
 def month_index(label: str, start: str) -> int:
     """Months from `start` to `label` (both 'YYYY-MM'); may be negative."""
     y, m = parse_month(label)

@@ -257,14 +257,9 @@ class OptimiseSpec(BaseModel):
     @field_validator("horizon")
     @classmethod
     def _horizon(cls, v: str) -> str:
-        from infosim.calendar import parse_month
+        from infosim.calendar import check_horizon
 
-        if v != "end":
-            try:
-                parse_month(v)
-            except ValueError:
-                raise ValueError(f"expected 'end' or a month 'YYYY-MM' (got {v!r})") from None
-        return v
+        return check_horizon(v)
 
     @field_validator("ensemble")
     @classmethod
