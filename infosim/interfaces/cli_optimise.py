@@ -24,23 +24,14 @@ from infosim.interfaces.cli_experiments import (
     Scheduler,
     Workers,
 )
-from infosim.interfaces.cli_options import MAX_SEED, Group, LazyConsole, stdout_console
+from infosim.interfaces.cli_options import MAX_SEED, LazyConsole, RunByDefault, stdout_console
 
 console = stdout_console(240)
 err_console = LazyConsole(stderr=True, soft_wrap=True)
 
 
-class _RunByDefault(Group):
-    """A group whose first argument, when it is not a subcommand, is the spec of ``run``."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["run", *args]
-        return super().parse_args(ctx, args)
-
-
 optimise_app = typer.Typer(
-    cls=_RunByDefault,
+    cls=RunByDefault,
     rich_markup_mode=None,
     help="Policy design: the best use of a fixed budget (multi-objective search over lever settings, robust over "
     "an ensemble of parameter draws); `recheck` re-evaluates the Pareto set with fresh seeds.",

@@ -65,6 +65,17 @@ class Group(typer.core.TyperGroup):
                 formatter.write_dl(rows)
 
 
+class RunByDefault(Group):
+    """A group whose first argument, when it is not a subcommand, is the spec of ``run``
+    (``infosim sensitivity SPEC`` = ``infosim sensitivity run SPEC``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Insert ``run`` before a first argument that names no subcommand."""
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
 def untyped_flags(params: list[Any]) -> list[Any]:
     """Give flag options an empty metavar: help then lists them without a ``<bool>`` type."""
     for param in params:

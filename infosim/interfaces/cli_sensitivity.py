@@ -24,23 +24,14 @@ from infosim.interfaces.cli_experiments import (
     Scheduler,
     Workers,
 )
-from infosim.interfaces.cli_options import Group, LazyConsole, new_table, stdout_console
+from infosim.interfaces.cli_options import LazyConsole, RunByDefault, new_table, stdout_console
 
 console = stdout_console(piped_width=240)  # wide tables when piped
 err_console = LazyConsole(stderr=True, soft_wrap=True)
 
 
-class _RunByDefault(Group):
-    """A group whose first argument, when it is not a subcommand, is the spec of ``run``."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["run", *args]
-        return super().parse_args(ctx, args)
-
-
 sensitivity_app = typer.Typer(
-    cls=_RunByDefault,
+    cls=RunByDefault,
     rich_markup_mode=None,
     help="Global sensitivity of the paired policy effects: Morris screening, then Sobol' indices, with "
     "convergence and seed-noise checks; `replicates` measures how many replicates intervals need.",
