@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,3 +32,35 @@ def cached_run(scenario: str, seed: int, households: int, months: int, sets: tup
 def run_cached():
     """The cached runner, as a fixture."""
     return cached_run
+
+
+def infosim_in_process(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.CompletedProcess:
+    """Run ``infosim ARGS`` through the real entry point (``main()``: the same error handling and
+    exit codes as the installed command) in this process, capturing stdout and stderr.
+
+    For the many bad-input checks: a fresh interpreter costs ~1 s of imports per call, which is
+    what the subprocess tests elsewhere (and ``tests/cli/test_startup.py``) already cover.
+    """
+    from infosim.interfaces.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    old_argv, old_cwd = sys.argv, os.getcwd()
+    sys.argv = ["infosim", *map(str, args)]
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old_argv
+        os.chdir(old_cwd)
+    return subprocess.CompletedProcess(["infosim", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def infosim_cli():
+    """:func:`infosim_in_process`, as a fixture."""
+    return infosim_in_process

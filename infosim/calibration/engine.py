@@ -139,12 +139,19 @@ def build_abc(
     ``observed = simulated + N(0, sd**2)`` once the temperature reaches 1 (Wilkinson 2013;
     Schälte & Hasenauer 2020). ``adaptive_pnorm``: ``AdaptivePNormDistance`` (weights re-fitted
     each generation) with a ``MedianEpsilon`` threshold: the classic, approximate ABC.
+    Proposals come from ``settings.transition`` (:mod:`infosim.calibration.transition`).
     """
     import pyabc
 
     keys = list(observed)
     prior = pyabc.Distribution(**{p.key: p.rv() for p in priors})
     model = PyabcModel(simulator, tuple(priors))
+    if settings.transition == "normal":
+        from infosim.calibration.transition import FittedNormalTransition
+
+        transition = FittedNormalTransition(scaling=settings.transition_scaling)
+    else:
+        transition = pyabc.MultivariateNormalTransition()
     if settings.distance == "stochastic":
         kernel = pyabc.IndependentNormalKernel(var=[float(sd[k]) ** 2 for k in keys], keys=keys)
         return pyabc.ABCSMC(
@@ -152,6 +159,7 @@ def build_abc(
             prior,
             kernel,
             population_size=settings.population_size,
+            transitions=transition,
             eps=pyabc.Temperature(),
             acceptor=pyabc.StochasticAcceptor(),
             sampler=sampler,
@@ -162,6 +170,7 @@ def build_abc(
         prior,
         distance,
         population_size=settings.population_size,
+        transitions=transition,
         eps=pyabc.MedianEpsilon(),
         sampler=sampler,
     )

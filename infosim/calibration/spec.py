@@ -54,6 +54,13 @@ class AbcSettings(BaseModel):
         distance: ``stochastic`` (default): pyabc's StochasticAcceptor with an
             IndependentNormalKernel of variance sd**2 per target and an adaptive Temperature;
             ``adaptive_pnorm``: an AdaptivePNormDistance with a MedianEpsilon.
+        transition: how each generation proposes particles: ``normal`` (default) from one
+            multivariate normal fitted to the weighted population, its covariance times
+            ``transition_scaling`` (smooth, so importance weights stay usable with many
+            parameters); ``kde``: pyabc's default kernel density estimate around each particle
+            (Silverman bandwidth), whose weights degenerate with many parameters and few particles
+            (see ``infosim.calibration.transition``).
+        transition_scaling: covariance inflation of the ``normal`` transition.
         min_epsilon: stop when epsilon falls below this (``adaptive_pnorm`` only).
         max_simulations: simulation budget; a generation that would exceed it is not completed.
         min_acceptance_rate: stop when a generation's acceptance rate falls below this.
@@ -65,6 +72,8 @@ class AbcSettings(BaseModel):
     population_size: int = Field(200, ge=2, le=1_000_000)
     generations: int = Field(8, ge=1, le=1000)
     distance: Literal["stochastic", "adaptive_pnorm"] = "stochastic"
+    transition: Literal["normal", "kde"] = "normal"
+    transition_scaling: float = Field(1.5, gt=0, le=100)
     min_epsilon: float | None = Field(None, ge=0)
     max_simulations: int | None = Field(None, ge=1)
     min_acceptance_rate: float = Field(0.0, ge=0, le=1)

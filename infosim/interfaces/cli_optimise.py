@@ -78,12 +78,13 @@ def run_command(
     generations: Annotated[int | None, typer.Option(min=1, help="override the spec's generations")] = None,
 ) -> None:
     """Search lever settings for the best trade-offs of the objectives, robust over the ensemble."""
-    from infosim.optimise.run import estimate_optimisation, optimise
     from infosim.optimise.spec import load_optimise_spec
 
     parsed = load_optimise_spec(spec, households=households, seed=seed, draws=draws, population=population,
                                 generations=generations)
     ex = _executor(executor, workers, scheduler)
+    from infosim.optimise.run import estimate_optimisation, optimise  # heavy: after the checks
+
     if estimate:
         typer.echo(estimate_optimisation(parsed, source=spec, workers=ex.workers if executor.value != "serial" else 1))
         return

@@ -94,10 +94,10 @@ def run_command(
     samples: Annotated[int | None, typer.Option(help="override the Sobol' base sample N (a power of 2)")] = None,
 ) -> None:
     """Run a sensitivity analysis: Morris over every uncertain parameter, then Sobol' on what matters."""
-    from infosim.sensitivity.run import estimate_sensitivity, run_sensitivity
-
     parsed = _spec(spec, households=households, seed=seed, trajectories=trajectories, samples=samples)
     ex = _executor(executor, workers, scheduler)
+    from infosim.sensitivity.run import estimate_sensitivity, run_sensitivity  # heavy: after the checks
+
     if estimate:
         typer.echo(estimate_sensitivity(parsed, source=spec, workers=ex.workers if executor.value != "serial" else 1))
         return

@@ -10,9 +10,12 @@ place money moves: it also keeps what each household and firm agent has received
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RECIPIENTS = ("household", "enterprise", "operator", "programme")
 
@@ -30,6 +33,8 @@ class PaymentLog:
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame: kind, agent_id, month, lever, product, yuan."""
+        import pandas as pd  # only when a run's tables are built: scenario checks stay light
+
         cols = ["kind", "agent_id", "month", "lever", "product", "yuan"]
         if not self.chunks:
             return pd.DataFrame({c: pd.Series(dtype="float64" if c == "yuan" else "object") for c in cols})
@@ -170,6 +175,8 @@ class Ledger:
 
     def frame(self, month_labels: list[str], city_names: tuple[str, ...]) -> pd.DataFrame:
         """Non-zero ledger cells: lever, month, city, recipient, yuan."""
+        import pandas as pd
+
         li, mi, ci, ri = np.nonzero(self.table)
         return pd.DataFrame(
             {

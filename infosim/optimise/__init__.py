@@ -11,11 +11,30 @@ It runs on the experiments' executors and store and reads the analysis' paired p
 so it sits above both, beside :mod:`infosim.sensitivity`. See ``docs/optimisation.md``.
 """
 
-from infosim.optimise.recheck import recheck
-from infosim.optimise.report import write_optimisation_docs
-from infosim.optimise.results import OptimisationResults, load_optimisation
-from infosim.optimise.run import estimate_optimisation, optimise
-from infosim.optimise.spec import OptimiseSpec, load_optimise_spec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+#: Public name -> the module that defines it (imported on first use, so that checking a spec
+#: or printing an error does not load pandas, scipy and the model).
+_LAZY = {
+    "recheck": "infosim.optimise.recheck",
+    "write_optimisation_docs": "infosim.optimise.report",
+    "OptimisationResults": "infosim.optimise.results",
+    "load_optimisation": "infosim.optimise.results",
+    "estimate_optimisation": "infosim.optimise.run",
+    "optimise": "infosim.optimise.run",
+    "OptimiseSpec": "infosim.optimise.spec",
+    "load_optimise_spec": "infosim.optimise.spec",
+}
+
+if TYPE_CHECKING:
+    from infosim.optimise.recheck import recheck
+    from infosim.optimise.report import write_optimisation_docs
+    from infosim.optimise.results import OptimisationResults, load_optimisation
+    from infosim.optimise.run import estimate_optimisation, optimise
+    from infosim.optimise.spec import OptimiseSpec, load_optimise_spec
 
 __all__ = [
     "OptimisationResults",
@@ -27,3 +46,16 @@ __all__ = [
     "recheck",
     "write_optimisation_docs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

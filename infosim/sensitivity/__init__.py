@@ -10,11 +10,30 @@ It runs on the experiments' executors and store and reads the analysis' paired e
 above both. See ``docs/sensitivity.md``.
 """
 
-from infosim.sensitivity.replicates import replicate_check
-from infosim.sensitivity.report import write_sensitivity_docs
-from infosim.sensitivity.results import SensitivityResults, load_sensitivity
-from infosim.sensitivity.run import estimate_sensitivity, run_sensitivity
-from infosim.sensitivity.spec import SensitivitySpec, load_sensitivity_spec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+#: Public name -> the module that defines it (imported on first use, so that checking a spec
+#: or printing an error does not load pandas, scipy and the model).
+_LAZY = {
+    "replicate_check": "infosim.sensitivity.replicates",
+    "write_sensitivity_docs": "infosim.sensitivity.report",
+    "SensitivityResults": "infosim.sensitivity.results",
+    "load_sensitivity": "infosim.sensitivity.results",
+    "estimate_sensitivity": "infosim.sensitivity.run",
+    "run_sensitivity": "infosim.sensitivity.run",
+    "SensitivitySpec": "infosim.sensitivity.spec",
+    "load_sensitivity_spec": "infosim.sensitivity.spec",
+}
+
+if TYPE_CHECKING:
+    from infosim.sensitivity.replicates import replicate_check
+    from infosim.sensitivity.report import write_sensitivity_docs
+    from infosim.sensitivity.results import SensitivityResults, load_sensitivity
+    from infosim.sensitivity.run import estimate_sensitivity, run_sensitivity
+    from infosim.sensitivity.spec import SensitivitySpec, load_sensitivity_spec
 
 __all__ = [
     "SensitivityResults",
@@ -26,3 +45,16 @@ __all__ = [
     "run_sensitivity",
     "write_sensitivity_docs",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

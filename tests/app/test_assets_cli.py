@@ -57,6 +57,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_app_command_errors_and_help() -> None:
     bad = _cli("app", "--scenario", "nope")
     assert bad.returncode == 2

@@ -67,6 +67,7 @@ def test_known_answer_normal_mean(tmp_path: Path) -> None:
     assert np.mean(sds) == pytest.approx(math.sqrt(var), rel=0.12)
 
 
+@pytest.mark.slow
 def test_known_answer_correlated_pair_and_identification(tmp_path: Path) -> None:
     """y1 = a, y2 = a + b (noise 0.05 in the model and the observations): a ~ N(0.3, 0.0707),
     b ~ N(0.2, 0.1), corr(a, b) = -1/sqrt(2)."""
@@ -86,6 +87,7 @@ def test_known_answer_correlated_pair_and_identification(tmp_path: Path) -> None
     assert ratios["a"] < 0.15 and ratios["b"] < 0.15  # both well identified against a width-4 prior
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("distance", ["stochastic", "adaptive_pnorm"])
 def test_resume_gives_the_uninterrupted_result(tmp_path: Path, distance: str) -> None:
     settings = AbcSettings(population_size=60, generations=4, distance=distance)
@@ -115,6 +117,7 @@ def test_resume_gives_the_uninterrupted_result(tmp_path: Path, distance: str) ->
     assert resumed.stop_reason == ref.stop_reason
 
 
+@pytest.mark.slow
 def test_resume_of_a_finished_run_runs_nothing(tmp_path: Path) -> None:
     settings = AbcSettings(population_size=30, generations=2)
     first = abc(tmp_path, toy.sum_pair, PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings)
@@ -123,6 +126,7 @@ def test_resume_of_a_finished_run_runs_nothing(tmp_path: Path) -> None:
     assert again.simulations == first.simulations and again.simulations_run == 0 and toy.CALLS["n"] == 0
 
 
+@pytest.mark.slow
 def test_simulation_budget_stops_with_the_last_complete_generation(tmp_path: Path) -> None:
     settings = AbcSettings(population_size=50, generations=10, max_simulations=400)
     outcome = abc(tmp_path, toy.sum_pair, PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings)
@@ -133,6 +137,7 @@ def test_simulation_budget_stops_with_the_last_complete_generation(tmp_path: Pat
     assert int(pops["samples"].sum()) == outcome.simulations
 
 
+@pytest.mark.slow
 def test_same_seed_same_result_other_seed_other_result(tmp_path: Path) -> None:
     settings = AbcSettings(population_size=40, generations=2)
     prior = [Prior("mu", "normal", {"mean": 0.0, "sd": 1.0}, "toy")]

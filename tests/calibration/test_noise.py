@@ -17,6 +17,7 @@ from infosim.scenario import apply_overrides
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.mark.slow
 def test_noise_check_reports_seed_sd_over_observational_sd() -> None:
     spec = FIXTURES / "tiny.toml"
     frame = noise_check(spec, households=[500, 1000], seeds=3, executor="serial")

@@ -35,3 +35,16 @@ class Interrupting:
         if self.after is not None and CALLS["n"] > self.after:
             raise KeyboardInterrupt
         return sum_pair(params, seed)
+
+
+#: The many-parameter toy: 15 uniform(0, 1) parameters, of which the data inform only the first 5
+#: (like the shipped calibration, where most parameters are weakly identified).
+MANY = tuple(f"p{i:02d}" for i in range(15))
+MANY_INFORMED = 5
+
+
+def many_weakly_identified(params: Mapping[str, float], seed: int) -> dict[str, float]:
+    """y_i = p_i + N(0, 0.02**2) for the first five parameters; the other ten do nothing."""
+    rng = np.random.default_rng(seed)
+    e = rng.normal(0.0, 0.02, size=MANY_INFORMED)
+    return {f"y{i}": float(params[MANY[i]] + e[i]) for i in range(MANY_INFORMED)}

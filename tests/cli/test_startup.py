@@ -53,6 +53,28 @@ def test_start_up_imports_no_heavy_library(code: str, also_absent: tuple[str, ..
     assert sorted(loaded & {*HEAVY, *also_absent}) == []
 
 
+
+_SPEC_ERROR = """
+import contextlib, io, pathlib, sys, tempfile
+spec = pathlib.Path(tempfile.mkdtemp()) / "bad.toml"
+spec.write_text("name = 'x'\\nbogus = 1\\n")
+sys.argv = ["infosim", COMMAND, "run", str(spec), "--estimate"]
+from infosim.interfaces.cli import main
+err = io.StringIO()
+with contextlib.redirect_stderr(err), contextlib.suppress(SystemExit):
+    main()
+assert err.getvalue().startswith("error: " + str(spec)), err.getvalue()
+"""
+
+
+@pytest.mark.parametrize("command", ["sensitivity", "optimise"])
+def test_a_bad_spec_is_reported_before_the_analysis_libraries_load(command: str) -> None:
+    """A spec error is checked with the scenario schema alone (numpy), not pandas, scipy or Mesa."""
+    loaded = set(loaded_after(_SPEC_ERROR.replace("COMMAND", repr(command))))
+    assert "infosim" in loaded
+    assert sorted(loaded & set(HEAVY)) == ["numpy"]
+
+@pytest.mark.slow
 def test_the_run_modules_import_the_model_but_not_matplotlib() -> None:
     """The check above can fail: the modules a run needs do load the heavy libraries."""
     loaded = set(loaded_after("import infosim.run, infosim.model, infosim.interfaces.report_run"))
@@ -60,6 +82,7 @@ def test_the_run_modules_import_the_model_but_not_matplotlib() -> None:
     assert "matplotlib" not in loaded  # imported by the chart itself, when it is drawn
 
 
+@pytest.mark.slow
 def test_public_names_import_from_the_package() -> None:
     code = (
         "import infosim\nfrom infosim import load_results, run_scenario, load_scenario, Scenario\n"
@@ -70,6 +93,7 @@ def test_public_names_import_from_the_package() -> None:
     assert "infosim" in loaded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [[], ["run"], ["batch"], ["sweep"], ["calibrate"], ["scenarios", "show"], ["sensitivity", "run"],

@@ -41,6 +41,7 @@ def test_names_are_identifiers(key: str, name: str) -> None:
     assert outcome_name("users_5g_network", "2021-12") == "users_5g_network_2021_12"
 
 
+@pytest.mark.slow
 def test_model_declares_parameters_levers_and_outcomes() -> None:
     import ema_workbench as ema
 
@@ -69,6 +70,7 @@ def test_model_declares_parameters_levers_and_outcomes() -> None:
     assert names == [outcome_name(o.name, h) for o in OUTCOMES for h in ("2020-12", "end")]
 
 
+@pytest.mark.slow
 def test_levers_follow_the_scenario_and_bad_arguments_are_clear() -> None:
     assert ema_model("baseline", **SMALL).levers.keys() == set()  # no lever is on in baseline
     only = ema_model("vouchers_only", **SMALL, levers=["levers.vouchers.waves[1].min_spend_yuan"])
@@ -101,6 +103,7 @@ def test_missing_ema_workbench_is_one_clear_error(monkeypatch) -> None:
         ema_model("jiangsu_2020")
 
 
+@pytest.mark.slow
 def test_model_function_is_infosim_run_with_overrides() -> None:
     model = ema_model(
         "jiangsu_2020", **SMALL, seed=5, timeseries=True, outcomes=["users_5g_network", "fiscal_spend_yuan"]
@@ -163,6 +166,7 @@ def test_replicator_model_averages_replicate_seeds() -> None:
     assert out["users_5g_handset_end"][0] == pytest.approx(np.mean(runs))
 
 
+@pytest.mark.slow
 def test_sweep_folder_converts_to_ema_results(tmp_path) -> None:
     exp = Experiment.sweep(
         "ema_conv",

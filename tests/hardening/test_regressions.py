@@ -130,6 +130,7 @@ def test_5_months_outside_the_calendar_are_refused(setting: str, fragment: str, 
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_5_the_edges_of_the_calendar_run(tmp_path: Path) -> None:
     out = invoke(["run", "baseline", *SMALL, "--set", 'run.start="2100-07"', "--out", "o"], cwd=tmp_path)
     assert out.code == 0, out.stderr
@@ -305,6 +306,7 @@ def test_12_summary_json_is_strict_json(tmp_path: Path) -> None:
 
 
 # 13 --------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_13_truncated_experiment_json_is_rebuilt_on_resume(tmp_path: Path) -> None:
     batch = ["batch", "baseline", "vouchers_only", *SMALL, "--executor", "serial", "--replicates", "2"]
     assert invoke([*batch, "--out", "a"], cwd=tmp_path).code == 0

@@ -73,7 +73,7 @@ def test_calibrated_point_fits_each_target(simulated: dict[str, np.ndarray], tar
     )
 
 
-@pytest.mark.parametrize("seed", (1, 2))
+@pytest.mark.parametrize("seed", (1, pytest.param(2, marks=pytest.mark.slow)))
 def test_2020_information_consumption_consistent_with_2019(run_cached, seed: int) -> None:
     """2020 consumption is within -5%..+20% of 2019's 560 bn (a year of growth, not a new level); not fitted."""
     ts = run_cached("jiangsu_2020", seed, 100_000, 24).timeseries

@@ -62,6 +62,7 @@ def spec(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_estimate_prints_the_plan_and_cost_and_runs_nothing(spec: Path, tmp_path: Path) -> None:
     proc = infosim("optimise", str(spec), "--estimate", "--workers", "2", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -80,11 +81,11 @@ BAD = [
 
 
 @pytest.mark.parametrize(("extra", "message"), BAD)
-def test_bad_spec_is_one_line_and_exit_code_2(tmp_path: Path, extra: str, message: str) -> None:
+def test_bad_spec_is_one_line_and_exit_code_2(infosim_cli, tmp_path: Path, extra: str, message: str) -> None:
     text = TINY.split("[algorithm]")[0] + extra + "\n"
     path = tmp_path / "bad.toml"
     path.write_text(text)
-    proc = infosim("optimise", str(path), "--estimate", cwd=tmp_path)
+    proc = infosim_cli("optimise", str(path), "--estimate", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}") and message in lines[0]
@@ -95,14 +96,15 @@ def test_bad_spec_is_one_line_and_exit_code_2(tmp_path: Path, extra: str, messag
     pytest.param(["optimise", "recheck", "."], "not an optimisation folder", id="recheck-not-a-folder"),
     pytest.param(["optimise", "report", "."], "not an optimisation folder", id="report-not-a-folder"),
 ])
-def test_bad_arguments_are_one_line_and_exit_code_2(tmp_path: Path, args: list[str], message: str) -> None:
-    proc = infosim(*args, cwd=tmp_path)
+def test_bad_arguments_are_one_line_and_exit_code_2(infosim_cli, tmp_path: Path, args: list[str],
+                                                    message: str) -> None:
+    proc = infosim_cli(*args, cwd=tmp_path)
     assert proc.returncode == 2 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_a_missing_posterior_is_one_line(spec: Path, tmp_path: Path) -> None:
+def test_a_missing_posterior_is_one_line(infosim_cli, spec: Path, tmp_path: Path) -> None:
     spec.write_text(TINY.replace('draws = 2', 'draws = 2\nensemble = "posterior:calibration/jiangsu_2020_nope"'))
-    proc = infosim("optimise", str(spec), "--estimate", cwd=tmp_path)
+    proc = infosim_cli("optimise", str(spec), "--estimate", cwd=tmp_path)
     assert proc.returncode == 2 and "no such calibration folder" in proc.stderr
     assert "set ensemble = \"prior\"" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 

@@ -79,6 +79,7 @@ def test_run_report_and_replicates(spec: Path, tmp_path: Path) -> None:
     assert "recommended replicates" in rep.stdout or "no n checked" in rep.stdout
 
 
+@pytest.mark.slow
 def test_estimate_prints_the_cost_and_runs_nothing(spec: Path, tmp_path: Path) -> None:
     proc = infosim("sensitivity", str(spec), "--estimate", "--workers", "2", "--out", str(tmp_path / "x"))
     assert proc.returncode == 0, proc.stderr
@@ -95,10 +96,10 @@ def test_estimate_prints_the_cost_and_runs_nothing(spec: Path, tmp_path: Path) -
      ("name = 'x'\nranges = 'posterior:nowhere'\n", "key ranges: 'nowhere': nowhere: no posterior here")],
     ids=["power-of-2", "typo", "short-run", "ranges-value", "ranges-no-posterior"],
 )
-def test_bad_spec_is_one_line_and_exit_code_2(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_spec_is_one_line_and_exit_code_2(infosim_cli, tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text)
-    proc = infosim("sensitivity", str(path), "--estimate")
+    proc = infosim_cli("sensitivity", str(path), "--estimate")
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}") and message in lines[0]

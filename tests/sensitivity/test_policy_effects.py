@@ -26,6 +26,8 @@ SCENARIOS = ("baseline", "vouchers_only", "terminal_subsidy_only", "cloud_incent
 SEEDS = (21, 22, 23)
 HOUSEHOLDS, MONTHS = 3000, 26
 
+pytestmark = pytest.mark.slow  # its fixture runs 15 models (6 scenarios x 3 seeds): ~6 s before the first test
+
 
 @pytest.fixture(scope="module")
 def runs(run_cached) -> list:

@@ -171,6 +171,7 @@ def test_coverage_of_normal_replicates_is_nominal() -> None:
     assert recommended_replicates(table, min_width_ratio=0.0) == 2
 
 
+@pytest.mark.slow
 def test_heavy_tailed_ratio_needs_more_replicates() -> None:
     rng = np.random.default_rng(5)
     num = rng.lognormal(0.0, 1.2, 600)  # skewed numerator: small-n t intervals under-cover
