@@ -45,3 +45,15 @@ def test_agents_and_world_know_nothing_of_the_levers(package: str) -> None:
     for path in (ROOT / "infosim" / package).rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import) infosim\.levers", text, flags=re.M), f"{path} imports the levers"
+
+
+@pytest.mark.parametrize("package", ["infosim", "infosim.sensitivity", "infosim.optimise"])
+def test_lazy_exports_do_not_share_a_name_with_a_submodule(package: str) -> None:
+    """Importing a submodule sets it as an attribute of its package, so a lazily exported name
+    equal to a submodule's (as `recheck` was) turns into the module once anything imports it."""
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    submodules = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+    assert sorted(set(pkg._LAZY) & submodules) == []

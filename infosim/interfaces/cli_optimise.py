@@ -133,7 +133,7 @@ def recheck_command(
     seed: Seed = None,
 ) -> None:
     """Re-evaluate the reported Pareto sets with fresh seeds: does the ranking hold within its intervals?"""
-    from infosim.optimise.recheck import recheck
+    from infosim.optimise.recheck_pareto import recheck
     from infosim.optimise.results import load_optimisation
 
     load_optimisation(results)  # one clear line if it is not an optimisation folder

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 #: Public name -> the module that defines it (imported on first use, so that checking a spec
 #: or printing an error does not load pandas, scipy and the model).
 _LAZY = {
-    "recheck": "infosim.optimise.recheck",
+    "recheck": "infosim.optimise.recheck_pareto",
     "write_optimisation_docs": "infosim.optimise.report",
     "OptimisationResults": "infosim.optimise.results",
     "load_optimisation": "infosim.optimise.results",
@@ -30,7 +30,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from infosim.optimise.recheck import recheck
+    from infosim.optimise.recheck_pareto import recheck
     from infosim.optimise.report import write_optimisation_docs
     from infosim.optimise.results import OptimisationResults, load_optimisation
     from infosim.optimise.run import estimate_optimisation, optimise

@@ -131,7 +131,7 @@ def test_bad_spec_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"error: {spec}: key abc.particles: unknown key; allowed here: population_size, generations, distance, "
-        "min_epsilon, max_simulations, min_acceptance_rate, predictive_draws"
+        "transition, transition_scaling, min_epsilon, max_simulations, min_acceptance_rate, predictive_draws"
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from infosim.optimise.recheck import CHANCE_REVERSED, summary
+from infosim.optimise.recheck_pareto import CHANCE_REVERSED, summary
 
 
 @pytest.mark.parametrize(("reversed_", "holds", "strictly"), [
