@@ -15,8 +15,9 @@ every worker process) starts fast.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from infosim.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -41,14 +42,4 @@ if TYPE_CHECKING:
     from infosim.scenario import Scenario, apply_overrides, load_scenario
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'infosim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

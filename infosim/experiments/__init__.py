@@ -7,8 +7,9 @@ processes (which import only what a run needs) start fast.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from infosim.lazy import lazy_exports
 
 _LAZY = {
     "Experiment": "infosim.experiments.api",
@@ -50,14 +51,4 @@ if TYPE_CHECKING:
     from infosim.experiments.spec import ExperimentSpec, load_spec
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'infosim.experiments' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

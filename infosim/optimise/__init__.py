@@ -13,8 +13,9 @@ so it sits above both, beside :mod:`infosim.sensitivity`. See ``docs/optimisatio
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from infosim.lazy import lazy_exports
 
 #: Public name -> the module that defines it (imported on first use, so that checking a spec
 #: or printing an error does not load pandas, scipy and the model).
@@ -48,14 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
