@@ -3,7 +3,8 @@
 The folder (default ``<spec folder>/<name>/``, e.g. ``calibration/jiangsu_2020/``)::
 
     calibration.json      definition (spec, resolved scenario, targets hash, priors), its hash,
-                          outcome (stop reason, generations, simulations) and sessions
+                          outcome (stop reason, generations, simulations), sessions and the
+                          stopping rules it ran under (budget_history)
     history.db            pyabc's SQLite history (every generation)
     state/                checkpoints for an exact resume (deleted parts are recomputed)
     posterior.parquet     last generation: one row per particle, parameters by scenario key, weight
@@ -40,7 +41,13 @@ from infosim.calibration.posterior import (
 )
 from infosim.calibration.priors import Prior
 from infosim.calibration.simulator import ModelSimulator
-from infosim.calibration.spec import Calibration, CalibrationSpec, load_calibration
+from infosim.calibration.spec import (
+    Calibration,
+    CalibrationSpec,
+    load_calibration,
+    stopping_rules,
+    without_stopping_rules,
+)
 from infosim.calibration.targets import evaluate
 from infosim.experiments.store import atomic_write_json, atomic_write_parquet
 
@@ -110,31 +117,91 @@ def _masked(definition: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _same_but_calibrated_values(old: dict[str, Any], cal: Calibration) -> bool:
-    """True if the stored definition differs from `cal`'s only in the base scenario's values of the
-    calibrated parameters: every proposal overrides them, so they do not change the result (e.g. the
-    shipped scenarios now include this calibration's own point estimate)."""
+def _leaf_changes(old: Any, new: Any, where: str = "") -> list[tuple[str, Any, Any]]:
+    """The (key path, old, new) of every value that differs between two JSON trees."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(old) | set(new), key=str):
+            path = f"{where}.{key}" if where else str(key)
+            out += _leaf_changes(old.get(key, "(absent)"), new.get(key, "(absent)"), path)
+        return out
+    return [] if old == new else [(where, old, new)]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def definition_changes(old: dict[str, Any], cal: Calibration) -> list[str]:
+    """What differs between a stored definition and `cal`'s, as ``key: old -> new`` lines, leaving
+    out what a resume may change: the stopping rules (:func:`~infosim.calibration.spec.stopping_rules`)
+    and the base scenario's values of the calibrated parameters (every proposal overrides them, e.g.
+    the shipped scenarios now include the calibration's own point estimate)."""
     paths = [p.path for p in cal.priors]
-    return bool(old) and _masked(old, paths) == _masked(cal.definition(), paths)
+    a = _masked(without_stopping_rules(old), paths)
+    b = _masked(without_stopping_rules(cal.definition()), paths)
+    lines = []
+    leaves = _leaf_changes(a, b)
+    for key, x, y in sorted(leaves, key=lambda leaf: not leaf[0].startswith("spec.")):  # the spec's keys first
+        key = key.removeprefix("spec.")
+        if key == "targets_sha256":
+            lines.append(f"targets file {cal.targets_file} (its SHA-256 changed)")
+            continue
+        line = f"{key}: {_short(x)} -> {_short(y)}"
+        if key == "abc.generations" and cal.spec.abc.distance == "stochastic":
+            line += (" (with distance = 'stochastic' the generations set the temperature schedule, so they change "
+                     "finished generations; raise abc.max_simulations instead)")
+        lines.append(line)
+    return lines
+
+
+def _same_but_calibrated_values(old: dict[str, Any], cal: Calibration) -> bool:
+    """True if the stored definition differs from `cal`'s at most in what a resume may change (the
+    stopping rules and the base scenario's values of the calibrated parameters)."""
+    return bool(old) and not definition_changes(old, cal)
 
 
 def _prepare_folder(out: Path, cal: Calibration, resume: bool, overwrite: bool) -> dict[str, Any]:
-    """Create, reuse (resume) or clear (overwrite) the folder; return calibration.json's contents."""
+    """Create, reuse (resume) or clear (overwrite) the folder; return calibration.json's contents.
+
+    A resume may change only the stopping rules (``abc.max_simulations``, ``abc.min_acceptance_rate``,
+    ``abc.min_epsilon``, and ``abc.generations`` with ``adaptive_pnorm``); the new ones are checked
+    against the stored generations, recorded in the definition and appended to ``budget_history``.
+    """
     import json
+
+    from infosim.calibration.engine import check_stopping_change, stored_generations, stored_populations
 
     meta_file = out / CALIBRATION_FILE
     sha = cal.definition_sha256()
+    rules = stopping_rules(cal.spec.abc)
     if meta_file.is_file() and not overwrite:
         meta = json.loads(meta_file.read_text())
         if not resume:
             raise CalibrationError(f"{out} already holds a calibration; pass --resume to continue it, --overwrite "
                                    "to replace it, or --out DIR for a new folder")
-        if meta.get("definition_sha256") != sha and not _same_but_calibrated_values(meta.get("definition", {}), cal):
-            old, new = meta.get("definition", {}), cal.definition()
-            changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-            raise CalibrationError(f"{out} holds a different calibration (changed: {', '.join(changed) or '?'}); it "
-                                   "can only be resumed with the same spec, targets and options — use --out DIR or "
+        old = meta.get("definition", {})
+        changed = definition_changes(old, cal) if old else ["(no stored definition)"]
+        if changed:
+            more = f"; and {len(changed) - 8} more" if len(changed) > 8 else ""
+            raise CalibrationError(f"{out} holds a different calibration (changed: {'; '.join(changed[:8])}{more}); "
+                                   "it can only be resumed with the same spec, targets and options except the "
+                                   "stopping rules (abc.max_simulations, abc.min_acceptance_rate, abc.min_epsilon, "
+                                   "and abc.generations with distance = 'adaptive_pnorm') — use --out DIR or "
                                    "--overwrite")
+        old_abc = old.get("spec", {}).get("abc", {})
+        previous = {k: old_abc.get(k) for k in rules}
+        if previous != rules:
+            check_stopping_change(out, cal.spec.abc, previous)
+            history = meta.get("budget_history") or [{"session": 0, "stopping": previous}]
+            stored = stored_generations(out)
+            history.append({"session": len(meta.get("sessions", [])), "stopping": rules,
+                            "stored_before": {"generations": stored,
+                                              "simulations": stored_populations(out)[1] if stored else 0}})
+            meta["budget_history"] = history
+            meta["definition"] = cal.definition()
+            meta["definition_sha256"] = sha
         return meta
     if overwrite:
         for name in OURS - {".lock"}:
@@ -155,6 +222,7 @@ def _prepare_folder(out: Path, cal: Calibration, resume: bool, overwrite: bool) 
         "scenario_ref": str(cal.scenario_ref),
         "spec_file": str(cal.source) if cal.source else None,
         "sessions": [],
+        "budget_history": [{"session": 0, "stopping": rules}],
     }
 
 
@@ -252,7 +320,8 @@ def calibrate(
         executor: ``serial``, ``processes`` (default) or ``dask``, or an infosim Executor.
         workers: worker processes (default: all cores).
         scheduler: Dask scheduler address (``executor="dask"``).
-        resume: continue the calibration in `out` (same definition): finished generations are kept.
+        resume: continue the calibration in `out` (same definition but for the stopping rules, e.g. a
+            larger ``abc.max_simulations``): finished generations are kept.
         overwrite: delete the calibration already in `out` first.
         particles: override the spec's population size.
         generations: override the spec's number of generations.
@@ -319,12 +388,16 @@ def calibrate(
                 n_pred = cal.spec.abc.predictive_draws
                 pred_file = folder / PREDICTIVE_FILE
                 runs = 0
-                if n_pred and not _predictive_current(pred_file, n_pred):
+                last = outcome.generations - 1
+                if n_pred and not (_predictive_current(pred_file, n_pred)
+                                   and meta.get("predictive", {}).get("generation", last) == last):
                     if progress:
                         _stderr(f"posterior-predictive check: {n_pred} draws")
                     pred = predictive_check(post, cal, simulator, ex, n_pred, cal.spec.seed)
                     atomic_write_parquet(pred_file, pred)
                     runs = n_pred * cal.spec.replicates
+                    meta["predictive"] = {"draws": n_pred, "generation": last}
+                    atomic_write_json(folder / CALIBRATION_FILE, meta)
         except KeyboardInterrupt:
             if progress:
                 _stderr(f"interrupted: finished generations are stored; continue with --resume --out {folder}")
@@ -341,7 +414,9 @@ def calibrate(
 
 
 def _predictive_current(path: Path, n: int) -> bool:
-    """True if `path` holds a predictive check of `n` draws (so a resume does not redo it)."""
+    """True if `path` holds a predictive check of `n` draws (so a resume does not redo it; the caller
+    also checks calibration.json's ``predictive.generation``: a resume under a larger budget changes
+    the posterior)."""
     if not path.is_file():
         return False
     try:

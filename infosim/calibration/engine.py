@@ -16,8 +16,12 @@ the last stored generation and replays pyabc's own preparation of the next one f
 the run continues exactly as if it had not been interrupted. Finished generations are never
 recomputed; the generation that was running is recomputed from its start (its proposals have
 fixed seeds, so it gives the same particles). A run killed during generation 0 or during the
-prior calibration sample restarts from scratch. When the run finishes, the checkpoints are
-deleted and ``state/done.json`` records how it ended (a later ``--resume`` runs nothing).
+prior calibration sample restarts from scratch. When the run finishes, only the checkpoints of
+the last generation are kept and ``state/done.json`` records how it ended and under which
+stopping rules (:func:`~infosim.calibration.spec.stopping_rules`). A later ``--resume`` with the
+same rules runs nothing; with other rules (a larger ``max_simulations``, ...) it continues from
+the last generation exactly as one uninterrupted run with the new rules would have
+(:func:`check_stopping_change` first refuses rules the stored generations contradict).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 
 from infosim.calibration.errors import CalibrationError
 from infosim.calibration.priors import Prior
-from infosim.calibration.spec import AbcSettings
+from infosim.calibration.spec import AbcSettings, stopping_rules
 from infosim.experiments.store import atomic_write_bytes, atomic_write_json
 
 HISTORY_FILE = "history.db"
@@ -213,6 +217,20 @@ class _Checkpoints:
             raise CalibrationError(f"{path}: missing checkpoint; the calibration cannot be resumed exactly "
                                    "(start it again with --overwrite)") from None
 
+    def keep_only(self, t: int) -> None:
+        """Delete every checkpoint but those of generation `t` (what extending a finished run needs)."""
+        if not self.dir.is_dir():
+            return
+        for path in self.dir.glob("*.pkl"):
+            if path.name not in (f"gen_{t}.pkl", f"sample_{t}.pkl"):
+                path.unlink(missing_ok=True)
+        for path in self.dir.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
+
+    def can_continue(self, t: int) -> bool:
+        """True if the checkpoints to continue after generation `t` are there."""
+        return (self.dir / f"gen_{t}.pkl").is_file() and (self.dir / f"sample_{t}.pkl").is_file()
+
     def prune(self, keep_from: float) -> None:
         """Delete checkpoints of generations before `keep_from` (all of them with ``math.inf``)."""
         if not self.dir.is_dir():
@@ -236,6 +254,10 @@ class _Checkpoints:
         self.dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.dir / DONE_FILE, info)
 
+    def reopen(self) -> None:
+        """Forget the done marker: the finished run continues under other stopping rules."""
+        (self.dir / DONE_FILE).unlink(missing_ok=True)
+
     def clear(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -257,6 +279,69 @@ def stored_generations(out: Path) -> int:
     import pyabc
 
     return int(pyabc.History(history_url(out), create=False).n_populations)
+
+
+def stored_populations(out: Path) -> Any:
+    """The history's generations (t >= 0: t, epsilon, samples, particles) and the simulations stored
+    (pyabc's count, the prior calibration sample included)."""
+    import pyabc
+
+    history = pyabc.History(history_url(out), create=False)
+    pops = history.get_all_populations()
+    return pops[pops["t"] >= 0].sort_values("t"), int(history.total_nr_simulations)
+
+
+def check_stopping_change(out: Path, settings: AbcSettings, previous: Mapping[str, Any]) -> None:
+    """Check that a resume may change the stopping rules from `previous` to those of `settings`.
+
+    A resume only ever adds generations, so the new rules must be ones under which one
+    uninterrupted run would also have produced every stored generation; otherwise the folder
+    would record rules its history contradicts. Refused (one error naming the key, the old and the
+    new value): ``max_simulations`` below the simulations already stored, ``generations`` below
+    the generations stored, a ``min_acceptance_rate`` above a stored generation's acceptance rate,
+    a ``min_epsilon`` a generation before the last already reached. A new rule the last stored
+    generation meets (e.g. ``max_simulations`` equal to what is stored) is allowed: the resume
+    stops at once. A finished run also needs the checkpoints of its last generation (calibrations
+    finished before they were kept cannot be extended exactly).
+
+    Raises:
+        CalibrationError: the change is not possible.
+    """
+    stored = stored_generations(out)
+    if stored == 0:
+        return
+    new = stopping_rules(settings)
+    pops, simulations = stored_populations(out)
+    problems = []
+
+    def changed(key: str) -> str:
+        return f"abc.{key}: {previous.get(key)!r} -> {new[key]!r}"
+
+    if new["max_simulations"] is not None and new["max_simulations"] < simulations:
+        problems.append(f"{changed('max_simulations')}: {simulations:,} simulations are already stored")
+    if "generations" in new and new["generations"] < stored:
+        problems.append(f"{changed('generations')}: {stored} generations are already stored")
+    rate = pops["particles"] / pops["samples"]
+    low = pops[rate < new["min_acceptance_rate"]]
+    if len(low):
+        t = int(low["t"].iloc[0])
+        problems.append(f"{changed('min_acceptance_rate')}: generation {t} had an acceptance rate of "
+                        f"{float(rate[low.index[0]]):.3g}, so the run would have stopped there")
+    if new["min_epsilon"] is not None:
+        early = pops[(pops["epsilon"] <= new["min_epsilon"]) & (pops["t"] < stored - 1)]
+        if len(early):
+            problems.append(f"{changed('min_epsilon')}: generation {int(early['t'].iloc[0])} already reached "
+                            f"epsilon {float(early['epsilon'].iloc[0]):.4g}, so the run would have stopped there")
+    if problems:
+        raise CalibrationError(f"{out}: the stopping rules cannot change that way on --resume (it only adds "
+                               f"generations to the {stored} stored): " + "; ".join(problems)
+                               + "; use --overwrite to start again")
+    ckpt = _Checkpoints(out)
+    if ckpt.done() is not None and not ckpt.can_continue(stored - 1):
+        raise CalibrationError(f"{out}: this calibration finished without keeping the checkpoints of its last "
+                               f"generation ({STATE_DIR}/gen_{stored - 1}.pkl, sample_{stored - 1}.pkl; "
+                               "calibrations finished before they were kept), so it cannot continue exactly "
+                               "under new stopping rules; run it again with --overwrite")
 
 
 def run_abc(
@@ -304,6 +389,15 @@ def run_abc(
         ckpt.clear()
         stored = 0
     finished = ckpt.done() if stored else None
+    rules = stopping_rules(settings)
+    if finished is not None and finished.get("stopping", rules) != rules:
+        # a finished run with new stopping rules: continue it like an interrupted one
+        if not ckpt.can_continue(stored - 1):
+            raise CalibrationError(f"{out}: the checkpoints of generation {stored - 1} are missing; a finished "
+                                   "calibration cannot continue under new stopping rules without them (run it "
+                                   "again with --overwrite)")
+        ckpt.reopen()
+        finished = None
 
     def on_progress(t: int, done: int, accepted: int, n: int) -> None:
         if progress:
@@ -341,28 +435,30 @@ def run_abc(
         abc.load(url, 1, dict(observed))
         last = stored - 1
         if stored >= G:
-            return _finish(abc, ckpt, outcome, last, f"all {G} generations run", t_start)
+            return _finish(abc, ckpt, outcome, last, f"all {G} generations run", t_start, rules)
         t = abc.initialize_components_before_run(max_nr_populations=G - stored, **run_kwargs)
         acceptance_rate = _replay(abc, ckpt, last)
         if progress:
             _stderr(f"resuming after generation {last} ({stored} stored; {abc.history.total_nr_simulations:,} "
                     "simulations so far)")
         if abc.check_terminate(t=last, acceptance_rate=acceptance_rate):
-            return _finish(abc, ckpt, outcome, last, "stopping criterion reached before the interruption", t_start)
+            return _finish(abc, ckpt, outcome, last, _stop_reason(abc, settings, last, acceptance_rate), t_start,
+                           rules)
 
     while True:
         _seed_main(seed, t)
         ckpt.save_components(t, abc)
         sampler.budget = max_sims - abc.history.total_nr_simulations
         if sampler.budget <= 0:
-            return _finish(abc, ckpt, outcome, t - 1, f"simulation budget ({settings.max_simulations:,}) used", t_start)
+            return _finish(abc, ckpt, outcome, t - 1, f"simulation budget ({settings.max_simulations:,}) used", t_start,
+                           rules)
         ret = abc.run_generation(t=t)
         if not ret["successful"]:
             reason = (f"generation {t} not completed: it would exceed the simulation budget "
                       f"({settings.max_simulations:,}) or fall below the minimum acceptance rate "
                       f"({settings.min_acceptance_rate:g}); the posterior is generation {t - 1}")
             ckpt.prune(t - 1)
-            return _finish(abc, ckpt, outcome, t - 1, reason, t_start)
+            return _finish(abc, ckpt, outcome, t - 1, reason, t_start, rules)
         ckpt.prune(t)
         info = _generation_info(abc, t, t_start)
         outcome.log.append(info)
@@ -374,7 +470,8 @@ def run_abc(
                     f"elapsed {_fmt_time(info.elapsed_s)}"
                     + (" — low ESS: weights degenerate" if info.ess < 0.1 * info.accepted else ""))
         if abc.check_terminate(t=t, acceptance_rate=ret["acceptance_rate"]):
-            return _finish(abc, ckpt, outcome, t, _stop_reason(abc, settings, t, ret["acceptance_rate"]), t_start)
+            return _finish(abc, ckpt, outcome, t, _stop_reason(abc, settings, t, ret["acceptance_rate"]), t_start,
+                           rules)
         t += 1
 
 
@@ -427,7 +524,8 @@ def _stop_reason(abc: Any, settings: AbcSettings, t: int, acceptance_rate: float
     return "stopping criterion reached"
 
 
-def _finish(abc: Any, ckpt: _Checkpoints, outcome: AbcOutcome, last: int, reason: str, t_start: float) -> AbcOutcome:
+def _finish(abc: Any, ckpt: _Checkpoints, outcome: AbcOutcome, last: int, reason: str, t_start: float,
+            rules: Mapping[str, Any]) -> AbcOutcome:
     from datetime import datetime
 
     if last < 0:
@@ -445,8 +543,9 @@ def _finish(abc: Any, ckpt: _Checkpoints, outcome: AbcOutcome, last: int, reason
         "final_t": last,
         "final_epsilon": outcome.final_epsilon,
         "simulations": outcome.simulations,
+        "stopping": dict(rules),
     })
-    ckpt.prune(keep_from=math.inf)  # finished: only the done marker is needed from now on
+    ckpt.keep_only(last)  # finished: the done marker, and what continuing under new stopping rules needs
     return outcome
 
 

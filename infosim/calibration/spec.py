@@ -63,6 +63,7 @@ class AbcSettings(BaseModel):
         transition_scaling: covariance inflation of the ``normal`` transition.
         min_epsilon: stop when epsilon falls below this (``adaptive_pnorm`` only).
         max_simulations: simulation budget; a generation that would exceed it is not completed.
+            ``--resume`` may change it and the other stopping rules (:data:`STOPPING_RULES`).
         min_acceptance_rate: stop when a generation's acceptance rate falls below this.
         predictive_draws: posterior draws re-simulated for the posterior-predictive check.
     """
@@ -78,6 +79,30 @@ class AbcSettings(BaseModel):
     max_simulations: int | None = Field(None, ge=1)
     min_acceptance_rate: float = Field(0.0, ge=0, le=1)
     predictive_draws: int = Field(100, ge=0, le=100_000)
+
+
+#: The ABC settings that are pure stopping rules: they decide only when the run stops (pyabc's
+#: ``max_total_nr_simulations``, ``min_acceptance_rate``, ``minimum_epsilon``), never what a
+#: generation that completes contains, so ``--resume`` may change them. ``generations`` is one only
+#: with ``adaptive_pnorm``: with the ``stochastic`` distance pyabc's temperature scheme plans its
+#: decay over the generations (``ExpDecayFixedIterScheme``) and forces temperature 1 in the last,
+#: so it changes every generation after the first.
+STOPPING_RULES = ("max_simulations", "min_acceptance_rate", "min_epsilon")
+
+
+def stopping_rules(settings: AbcSettings) -> dict[str, Any]:
+    """The stopping rules of `settings` (``generations`` included with ``adaptive_pnorm``)."""
+    keys = STOPPING_RULES + (("generations",) if settings.distance == "adaptive_pnorm" else ())
+    return {k: getattr(settings, k) for k in keys}
+
+
+def without_stopping_rules(definition: dict[str, Any]) -> dict[str, Any]:
+    """`definition` (of :meth:`Calibration.definition`) without its stopping rules."""
+    abc = dict(definition.get("spec", {}).get("abc", {}))
+    keys = STOPPING_RULES + (("generations",) if abc.get("distance") == "adaptive_pnorm" else ())
+    for key in keys:
+        abc.pop(key, None)
+    return {**definition, "spec": {**definition.get("spec", {}), "abc": abc}} if "spec" in definition else definition
 
 
 class ParameterEntry(BaseModel):
@@ -170,7 +195,8 @@ class Calibration:
         return hashlib.sha256(self.targets_file.read_bytes()).hexdigest()
 
     def definition(self) -> dict[str, Any]:
-        """Everything that determines the result (JSON-able); its hash guards --resume."""
+        """Everything that determines the result (JSON-able); it guards --resume, where only the
+        stopping rules (:func:`stopping_rules`) may differ."""
         return {
             "spec": self.spec.model_dump(mode="json"),
             "scenario": self.scenario.model_dump(mode="json"),
@@ -181,8 +207,10 @@ class Calibration:
         }
 
     def definition_sha256(self) -> str:
-        """Hash of :meth:`definition`."""
-        text = json.dumps(self.definition(), sort_keys=True, separators=(",", ":"), default=str)
+        """Hash of :meth:`definition` without the stopping rules: it names the calibration problem,
+        and stays the same when a resume raises the budget."""
+        text = json.dumps(without_stopping_rules(self.definition()), sort_keys=True, separators=(",", ":"),
+                          default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -38,7 +38,8 @@ def calibrate_command(
     executor: Executor = ExecutorName.processes,
     workers: Workers = None,
     scheduler: Scheduler = None,
-    resume: Annotated[bool, typer.Option(help="continue the calibration in --out; stored generations kept")] = False,
+    resume: Annotated[bool, typer.Option(help="continue the calibration in --out; stored generations kept (the "
+                                         "spec may raise its stopping rules, e.g. abc.max_simulations)")] = False,
     overwrite: Annotated[bool, typer.Option(help="delete the calibration already in --out first")] = False,
     particles: Annotated[int | None, typer.Option(min=2, help="override abc.population_size")] = None,
     generations: Annotated[int | None, typer.Option(min=1, help="override abc.generations")] = None,

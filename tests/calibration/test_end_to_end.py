@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from infosim.calibration.errors import CalibrationError
 from infosim.calibration.posterior import load_posterior
 from infosim.calibration.predictive import BAND_COLUMNS, check_monotone
 from infosim.calibration.validate import README_END, README_START
@@ -120,7 +121,72 @@ def test_resume_and_refusals(calibrated: Path, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(before, pd.read_parquet(copy / "posterior.parquet"))
     changed = infosim("calibrate", FIXTURES / "tiny.toml", "--out", copy, "--resume", "--particles", "7")
     assert changed.returncode == 2
-    assert "holds a different calibration (changed: spec); it can only be resumed" in changed.stderr
+    assert ("holds a different calibration (changed: abc.population_size: 6 -> 7); it can only be resumed with the "
+            "same spec, targets and options except the stopping rules (abc.max_simulations") in changed.stderr
+    # with the stochastic distance the generations set the temperature schedule: not a stopping rule
+    longer = infosim("calibrate", FIXTURES / "tiny.toml", "--out", copy, "--resume", "--generations", "3")
+    assert longer.returncode == 2
+    assert "(changed: abc.generations: 2 -> 3 (with distance = 'stochastic' the generations set the temperature " \
+        "schedule" in longer.stderr
+
+
+def test_resume_with_a_larger_budget_continues_exactly(tmp_path: Path) -> None:
+    """The tiny calibration (adaptive_pnorm, 3 generations, 300 households) with a budget B1 that
+    stops it inside generation 1, then the same spec file edited to B2 > B1 and --resume: the same
+    history, posterior and predictive check as one uninterrupted run with B2, and calibration.json
+    records the new budget and the history of budgets. (The tiny stochastic calibration reaches
+    temperature 1 in generation 0: nothing to extend; tests/calibration/test_engine.py covers both
+    distances.)"""
+    from infosim.calibration.api import calibrate
+
+    from .test_engine import all_generations
+
+    text = (FIXTURES / "tiny.toml").read_text().replace("households = 1000", "households = 300")
+    text = text.replace("generations = 2", 'generations = 3\ndistance = "adaptive_pnorm"')
+
+    def spec(folder: str, budget: int | None) -> Path:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        shutil.copy(FIXTURES / "targets.toml", tmp_path / folder / "targets.toml")
+        path = tmp_path / folder / "tiny.toml"
+        path.write_text(text + (f"max_simulations = {budget}\n" if budget else ""))
+        return path
+
+    ref = calibrate(spec("ref", None), out=tmp_path / "ref" / "out", executor="serial", progress=False)
+    assert (ref.generations, ref.stop_reason) == (3, "all 3 generations run")
+    pops_ref, dists_ref = all_generations(tmp_path / "ref" / "out")
+    total = pops_ref.set_index("t")["samples"].cumsum()
+    b1, b2 = int(total.loc[0]) + 1, ref.simulations + 50
+    out = tmp_path / "ext" / "out"
+    first = calibrate(spec("ext", b1), out=out, executor="serial", progress=False)
+    assert (first.generations, first.simulations) == (1, int(total.loc[0]))
+    assert first.stop_reason.startswith(f"generation 1 not completed: it would exceed the simulation budget ({b1})")
+    again = calibrate(spec("ext", b2), out=out, executor="serial", resume=True, progress=False)
+    assert (again.generations, again.simulations, again.stop_reason) == (3, ref.simulations, "all 3 generations run")
+    pops, dists = all_generations(out)
+    pd.testing.assert_frame_equal(pops_ref, pops)
+    for (f_ref, w_ref), (f, w) in zip(dists_ref, dists, strict=True):
+        pd.testing.assert_frame_equal(f_ref, f)
+        assert list(w_ref) == list(w)
+    for name in ("posterior.parquet", "predictive.parquet"):  # the predictive check is redone on the new posterior
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "ref" / "out" / name), pd.read_parquet(out / name))
+    meta = json.loads((out / "calibration.json").read_text())
+    ref_meta = json.loads((tmp_path / "ref" / "out" / "calibration.json").read_text())
+    assert meta["definition"]["spec"]["abc"]["max_simulations"] == b2
+    assert meta["definition_sha256"] == ref_meta["definition_sha256"]  # the same problem: stopping rules aside
+    rules = {"min_acceptance_rate": 0.0, "min_epsilon": None, "generations": 3}
+    assert meta["budget_history"] == [
+        {"session": 0, "stopping": {"max_simulations": b1, **rules}},
+        {"session": 1, "stopping": {"max_simulations": b2, **rules},
+         "stored_before": {"generations": 1, "simulations": int(total.loc[0])}},
+    ]
+    assert len(meta["sessions"]) == 2
+    assert meta["predictive"] == {"draws": 4, "generation": 2}
+    # below what is stored: refused, naming the key and both values; calibration.json unchanged
+    spec("ext", 10)
+    with pytest.raises(CalibrationError, match=rf"abc\.max_simulations: {b2} -> 10: {ref.simulations:,} "
+                       "simulations are already stored"):
+        calibrate(tmp_path / "ext" / "tiny.toml", out=out, executor="serial", resume=True, progress=False)
+    assert json.loads((out / "calibration.json").read_text()) == meta
 
 
 def test_bad_spec_is_one_line_and_exit_2(tmp_path: Path) -> None:

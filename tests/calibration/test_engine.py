@@ -11,10 +11,11 @@ import pytest
 
 from infosim.calibration.api import posterior_from_history
 from infosim.calibration.diagnostics import correlated_pairs, identification_lines
-from infosim.calibration.engine import run_abc
+from infosim.calibration.engine import check_stopping_change, run_abc
+from infosim.calibration.errors import CalibrationError
 from infosim.calibration.posterior import Posterior
 from infosim.calibration.priors import Prior
-from infosim.calibration.spec import AbcSettings
+from infosim.calibration.spec import AbcSettings, stopping_rules
 from infosim.calibration.wstats import weighted_mean_sd
 from infosim.experiments.executors import make_executor
 
@@ -124,6 +125,102 @@ def test_resume_of_a_finished_run_runs_nothing(tmp_path: Path) -> None:
     toy.CALLS["n"] = 0
     again = abc(tmp_path, toy.Interrupting(0), PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings, resume=True)
     assert again.simulations == first.simulations and again.simulations_run == 0 and toy.CALLS["n"] == 0
+
+
+def all_generations(out: Path) -> tuple[pd.DataFrame, list[tuple[pd.DataFrame, np.ndarray]]]:
+    """Every stored generation: the populations table and each generation's particles and weights."""
+    import pyabc
+
+    h = pyabc.History("sqlite:///" + str(out / "history.db"), create=False)
+    pops = h.get_all_populations()[["t", "epsilon", "samples", "particles"]]
+    return pops, [h.get_distribution(m=0, t=t) for t in range(h.max_t + 1)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("distance", "stop", "key"),
+    [
+        pytest.param("stochastic", "mid-generation", "max_simulations", id="stochastic-budget-mid-generation"),
+        pytest.param("stochastic", "after-generation", "max_simulations", id="stochastic-budget-after-generation"),
+        pytest.param("adaptive_pnorm", "mid-generation", "max_simulations", id="pnorm-budget"),
+        pytest.param("adaptive_pnorm", "after-generation", "generations", id="pnorm-generations"),
+    ],
+)
+def test_resume_with_a_larger_budget_gives_the_uninterrupted_result(tmp_path: Path, distance: str, stop: str,
+                                                                    key: str) -> None:
+    """Run with a small budget B1 to its end, resume with B2 > B1: every generation (particles,
+    weights, epsilons, evaluation counts) equals one uninterrupted run with B2, and the resume
+    simulated only what B2 adds (no finished generation recomputed)."""
+    base = {"population_size": 40, "distance": distance}
+    big = {"max_simulations": 1300, "generations": 6} if key == "max_simulations" else {"generations": 5}
+    settings = AbcSettings(**base, **big)
+    ref = abc(tmp_path / "ref", toy.sum_pair, PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings)
+    pops_ref, dists_ref = all_generations(tmp_path / "ref")
+    total = pops_ref.set_index("t")["samples"].cumsum()  # simulations stored after each generation
+    if key == "max_simulations":  # B1 ends the run inside generation 2, or right after it
+        b1 = int(total.loc[1] + (total.loc[2] - total.loc[1]) // 2) if stop == "mid-generation" else int(total.loc[2])
+        small = AbcSettings(**{**base, **big, "max_simulations": b1})
+    else:
+        small = AbcSettings(**base, generations=2)
+    out = tmp_path / "extended"
+    first = abc(out, toy.sum_pair, PAIR_PRIORS, PAIR_OBS, PAIR_SD, small)
+    assert first.generations == (2 if key == "generations" or stop == "mid-generation" else 3) < ref.generations
+    assert "budget" in first.stop_reason or key == "generations"
+    # the finished run keeps the checkpoints of its last generation (what continuing needs)
+    assert sorted(p.name for p in (out / "state").iterdir()) == sorted(
+        ["done.json", f"gen_{first.generations - 1}.pkl", f"sample_{first.generations - 1}.pkl"])
+    check_stopping_change(out, settings, stopping_rules(small))
+    toy.CALLS["n"] = 0
+    again = abc(out, toy.Interrupting(None), PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings, resume=True)
+    assert again.resumed_from == first.generations - 1
+    assert again.generations == ref.generations
+    assert again.stop_reason == ref.stop_reason
+    assert again.simulations == ref.simulations
+    # serial: nothing discarded, so this session ran exactly the generations B2 adds (plus, when
+    # B1 stopped inside a generation, that generation again from its start: it was never stored)
+    assert toy.CALLS["n"] == again.simulations_run == ref.simulations_run - first.simulations
+    pops_res, dists_res = all_generations(out)
+    pd.testing.assert_frame_equal(pops_ref, pops_res)
+    assert len(dists_res) == len(dists_ref) == ref.generations
+    for (f_ref, w_ref), (f_res, w_res) in zip(dists_ref, dists_res, strict=True):
+        pd.testing.assert_frame_equal(f_ref, f_res)
+        np.testing.assert_array_equal(np.asarray(w_ref), np.asarray(w_res))
+    # the same rules again: the finished run runs nothing
+    toy.CALLS["n"] = 0
+    same = abc(out, toy.Interrupting(0), PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings, resume=True)
+    assert (same.simulations_run, toy.CALLS["n"], same.simulations) == (0, 0, ref.simulations)
+
+
+@pytest.mark.slow
+def test_stopping_rules_the_stored_generations_contradict_are_refused(tmp_path: Path) -> None:
+    settings = AbcSettings(population_size=30, generations=3, distance="adaptive_pnorm", max_simulations=5000)
+    outcome = abc(tmp_path, toy.sum_pair, PAIR_PRIORS, PAIR_OBS, PAIR_SD, settings)
+    pops = all_generations(tmp_path)[0].set_index("t")
+    old = stopping_rules(settings)
+    fewer = settings.model_copy(update={"max_simulations": outcome.simulations - 1})
+    with pytest.raises(CalibrationError, match=rf"abc\.max_simulations: 5000 -> {outcome.simulations - 1}: "
+                       rf"{outcome.simulations:,} simulations are already stored"):
+        check_stopping_change(tmp_path, fewer, old)
+    with pytest.raises(CalibrationError, match=r"abc\.generations: 3 -> 2: 3 generations are already stored"):
+        check_stopping_change(tmp_path, settings.model_copy(update={"generations": 2}), old)
+    rate = float((pops["particles"] / pops["samples"]).loc[0:].min())
+    with pytest.raises(CalibrationError, match=r"abc\.min_acceptance_rate: 0\.0 -> .*would have stopped there"):
+        check_stopping_change(tmp_path, settings.model_copy(update={"min_acceptance_rate": rate + 0.01}), old)
+    eps0 = float(pops.loc[0, "epsilon"])
+    with pytest.raises(CalibrationError, match=r"abc\.min_epsilon: None -> .*generation \d already reached"):
+        check_stopping_change(tmp_path, settings.model_copy(update={"min_epsilon": eps0}), old)
+    # exactly what is stored: allowed, and the resume stops at once without simulating
+    exact = settings.model_copy(update={"max_simulations": outcome.simulations, "generations": 4})
+    check_stopping_change(tmp_path, exact, old)
+    toy.CALLS["n"] = 0
+    again = abc(tmp_path, toy.Interrupting(0), PAIR_PRIORS, PAIR_OBS, PAIR_SD, exact, resume=True)
+    assert (again.generations, again.simulations, toy.CALLS["n"]) == (3, outcome.simulations, 0)
+    assert again.stop_reason == f"simulation budget ({outcome.simulations:,}) used"
+    # a run finished without the checkpoints of its last generation (older versions) cannot be extended
+    for path in (tmp_path / "state").glob("*.pkl"):
+        path.unlink()
+    with pytest.raises(CalibrationError, match=r"finished without keeping the checkpoints of its last generation"):
+        check_stopping_change(tmp_path, settings.model_copy(update={"max_simulations": 9000}), stopping_rules(exact))
 
 
 @pytest.mark.slow

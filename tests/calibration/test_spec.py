@@ -230,3 +230,46 @@ def test_resume_ignores_only_the_base_values_of_calibrated_parameters(path: str,
     stored["scenario"]["parameters"][group][name] = stored["scenario"]["parameters"][group][name] * 1.1
     assert _same_but_calibrated_values(stored, cal) is resumable
     assert _same_but_calibrated_values(cal.definition(), cal) is True
+
+
+RESUME_CHANGES = [
+    # (distance, stored [abc] lines, refused change or "" if a resume may make it)
+    pytest.param("stochastic", "max_simulations = 100", "", id="budget"),
+    pytest.param("stochastic", "min_acceptance_rate = 0.2", "", id="min-acceptance-rate"),
+    pytest.param("adaptive_pnorm", "generations = 2", "", id="pnorm-generations"),
+    pytest.param("adaptive_pnorm", "min_epsilon = 0.5", "", id="pnorm-min-epsilon"),
+    pytest.param("stochastic", "generations = 2", "abc.generations: 2 -> 8 (with distance = 'stochastic' the "
+                 "generations set the temperature schedule", id="stochastic-generations"),
+    pytest.param("stochastic", "population_size = 50", "abc.population_size: 50 -> 200", id="population-size"),
+    pytest.param("stochastic", "transition_scaling = 2.0", "abc.transition_scaling: 2.0 -> 1.5", id="transition"),
+    pytest.param("stochastic", "predictive_draws = 7", "abc.predictive_draws: 7 -> 100", id="predictive-draws"),
+]
+
+
+@pytest.mark.parametrize(("distance", "stored", "refused"), RESUME_CHANGES)
+def test_resume_may_change_only_the_stopping_rules(tmp_path: Path, distance: str, stored: str,
+                                                   refused: str) -> None:
+    """The definition stored by a session with `stored` in [abc] against the current spec (the
+    defaults): only pure stopping rules may differ; anything else is named with both values."""
+    from infosim.calibration.api import definition_changes
+
+    now = load_calibration(spec_file(tmp_path, f'[abc]\ndistance = "{distance}"'))
+    old = load_calibration(spec_file(tmp_path, f'[abc]\ndistance = "{distance}"\n{stored}'))
+    changes = definition_changes(old.definition(), now)
+    if refused:
+        assert len(changes) == 1 and changes[0].startswith(refused), changes
+    else:
+        assert changes == []
+    assert (old.definition_sha256() == now.definition_sha256()) is (not refused)
+    assert (old.definition() == now.definition()) is False
+
+
+def test_resume_names_every_other_changed_key(tmp_path: Path) -> None:
+    from infosim.calibration.api import definition_changes
+
+    now = load_calibration(spec_file(tmp_path, "seed = 12\n[abc]\nmax_simulations = 900"))
+    old = load_calibration(spec_file(tmp_path, "seed = 11\n[abc]\nmax_simulations = 500"))
+    assert definition_changes(old.definition(), now) == ["seed: 11 -> 12"]
+    more = load_calibration(spec_file(tmp_path, "seed = 11\n[abc]\nmax_simulations = 500"), households=2000)
+    assert definition_changes(old.definition(), more) == ["households: 1000 -> 2000",
+                                                          "scenario.run.households: 1000 -> 2000"]
