@@ -60,7 +60,7 @@ class OutputCollector:
             "users_4g": (users - plan_users) * wh,
             "users_5g_handset": float(hh.count_5g.sum(dtype=np.int64)) * wh,
             "users_5g_plan": plan_users * wh,
-            "users_5g_network": float(hh.count_both.sum(where=hh.covered, dtype=np.int64)) * wh,
+            "users_5g_network": float(hh.count_both[hh.covered].sum(dtype=np.int64)) * wh,
             "phones_sold": sold * wh,
             "share_5g_of_phone_sales": sold_5g / sold if sold else 0.0,
             "share_5g_handset_households": _share(s.phone5g),
@@ -103,19 +103,21 @@ class OutputCollector:
     def summary(self, ts: pd.DataFrame) -> dict[str, float]:
         """Scalars: each series at end-2020, end-2021 and the end; flows summed per year and in total."""
         out: dict[str, float] = {}
+        months = ts["month"].to_numpy()
+        horizon_rows = {tag: np.flatnonzero(months == label)[:1] for tag, label in HORIZONS.items()}
+        year_rows = {year: np.flatnonzero(np.char.startswith(months.astype(str), year)) for year in ("2020", "2021")}
         for outcome in self.outcomes:
             col = outcome.name
-            out[f"{col}_end"] = float(ts[col].iloc[-1])
-            for tag, label in HORIZONS.items():
-                hit = ts.index[ts["month"] == label]
-                if len(hit):
-                    out[f"{col}_{tag}"] = float(ts.loc[hit[0], col])
+            values = ts[col].to_numpy()
+            out[f"{col}_end"] = float(values[-1])
+            for tag, hit in horizon_rows.items():
+                if hit.size:
+                    out[f"{col}_{tag}"] = float(values[hit[0]])
             if outcome.is_flow:
-                out[f"{col}_total"] = float(ts[col].sum())
-                for year in ("2020", "2021"):
-                    sel = ts["month"].str.startswith(year)
-                    if sel.any():
-                        out[f"{col}_{year}"] = float(ts.loc[sel, col].sum())
+                out[f"{col}_total"] = float(values.sum())
+                for year, rows in year_rows.items():
+                    if rows.size:
+                        out[f"{col}_{year}"] = float(values[rows].sum())
         ledger = self.model.government.ledger
         for lever in LEVER_NAMES:
             month = ledger.exhausted_month[lever]

@@ -52,6 +52,12 @@ class Enterprises:
         self.stage_at_start = state.stage.copy()  # its cloud spend is inside the IT budget
         # Star rating needs a minimum cloud spend: firms too small for it stay at 'core'.
         self.star_eligible = self.spend_share[3] * state.it_budget >= cloud["star_min_cloud_spend_yuan"]
+        # By stage: the spend and gain shares one stage up add (the top stage adds nothing).
+        above = np.minimum(np.arange(4) + 1, 3)
+        self._step_spend_share = self.spend_share[above] - self.spend_share
+        self._step_gain_share = self.gain_share[above] - self.gain_share
+        ep = params.enterprises
+        self._base_hazard = ep.base_hazard * state.hazard_factor * state.digital  # a firm's climb hazard before peers
 
     def peer_share_next_stage(self) -> np.ndarray:
         """Share of each firm's sector-city peers already at the stage above its own."""
@@ -68,11 +74,11 @@ class Enterprises:
         s, ep = self.state, self.params.enterprises
         can = (s.stage < 2) | ((s.stage == 2) & self.star_eligible)
         nxt = np.minimum(s.stage + 1, 3)
-        extra_spend = (self.spend_share[nxt] - self.spend_share[s.stage]) * s.it_budget
-        gain = (self.gain_share[nxt] - self.gain_share[s.stage]) * s.it_budget
+        extra_spend = self._step_spend_share[s.stage] * s.it_budget
+        gain = self._step_gain_share[s.stage] * s.it_budget
         to_star = nxt == 3
         peer = self.peer_share_next_stage()
-        base = ep.base_hazard * s.hazard_factor * s.digital * np.where(to_star, ep.star_hazard_factor, 1.0)
+        base = self._base_hazard * np.where(to_star, ep.star_hazard_factor, 1.0)
         u = ctx.ent_draws[D.CLIMB]
 
         def climbs(offer: np.ndarray, pull: float) -> np.ndarray:

@@ -44,7 +44,7 @@ class ReplacementClocks:
 
     def now(self, phone_from: np.ndarray, month: int) -> np.ndarray:
         """Each phone's clock at the start of `month`."""
-        return self.clock[self.row(phone_from), month]
+        return np.take(self.clock[:, month], self.row(phone_from))
 
     def replacement_month_of_new(self, bought_in: int, threshold: np.ndarray) -> np.ndarray:
         """The month phones bought in month `bought_in` wear out (NEVER beyond the run), int16."""
@@ -57,10 +57,15 @@ class ReplacementClocks:
         out = np.full(phone_from.size, NEVER, dtype=np.int16)
         if phone_from.size == 0:
             return out
-        for v in np.unique(phone_from):
-            mine = np.flatnonzero(phone_from == v)
+        order = np.argsort(phone_from, kind="stable")  # phones grouped by the month they were bought
+        bought = phone_from[order]
+        starts = np.flatnonzero(np.concatenate(([True], bought[1:] != bought[:-1])))
+        values = bought[starts]
+        ends = np.append(starts[1:], bought.size)
+        months = np.empty(phone_from.size, dtype=np.int64)
+        for v, lo, hi in zip(values.tolist(), starts.tolist(), ends.tolist(), strict=True):
             after = self.clock[v + self.offset, 1:]  # clock after the wear of months 0, 1, ...
-            first = max(int(v), 0)
-            m = first + np.searchsorted(after[first:], threshold[mine], side="left")
-            out[mine] = np.where(m < self.months, m, NEVER)
+            first = max(v, 0)
+            months[lo:hi] = first + np.searchsorted(after[first:], threshold[order[lo:hi]], side="left")
+        out[order] = np.where(months < self.months, months, NEVER)
         return out

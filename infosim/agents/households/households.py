@@ -100,6 +100,10 @@ class Households:
         self.phones_sold = (0.0, 0.0)  # this month's phones bought by the agents: all, 5G
         self._rows_of_city: list[slice | np.ndarray] | None = None
         self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
+        # Subscriptions that start in month m: _by_start[_joining_bounds[m]:_joining_bounds[m + 1]] (ascending).
+        self._by_start = np.argsort(users.active_from, kind="stable")
+        months = int(users.active_from.max()) + 1 if users.n else 0
+        self._joining_bounds = np.searchsorted(users.active_from[self._by_start], np.arange(max(months, 0) + 1))
         plans.start(self)
 
     # ------------------------------------------------------------------ what households see
@@ -191,7 +195,8 @@ class Households:
     # ------------------------------------------------------------------ helpers
     def start_month(self, month: int) -> None:
         """Count the month's new subscriptions and clear last month's per-lever tallies."""
-        joining = np.flatnonzero(self.users.active_from == month)
+        lo, hi = self._joining_bounds[month : month + 2] if 0 <= month < self._joining_bounds.size - 1 else (0, 0)
+        joining = self._by_start[lo:hi]
         if joining.size:
             np.add.at(self.active_users, self.users.household[joining], 1.0)
             self.mean_active_users = float(self.active_users.mean())

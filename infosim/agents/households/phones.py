@@ -81,12 +81,13 @@ def _pulled_forward(hh: Households, ctx: MonthContext, natural: np.ndarray, disc
     idle = np.flatnonzero(idle)
     if idle.size == 0 or not p.replacement:
         return idle[:0]
-    age = np.minimum(m - u.phone_from[idle], MAX_PHONE_AGE)
+    bought = u.phone_from[idle]
+    age = np.minimum(m - bought, MAX_PHONE_AGE)
     h0 = np.take(replacement_hazard_table(p.life_months, p.life_shape), age)
     off = discount[idle] if isinstance(discount, np.ndarray) else discount
     h1 = np.minimum(h0 * np.float32(1.0 + p.pull_forward_per_share * np.asarray(off) / ctx.price_5g), 1.0 - 1e-7)
     step = -np.log1p(-h1) * np.float32(ctx.demand_index)
-    crossed = hh.clocks.now(u.phone_from[idle], m) + step >= u.life_threshold[idle]
+    crossed = hh.clocks.now(bought, m) + step >= u.life_threshold[idle]
     return idle[crossed]
 
 

@@ -53,14 +53,20 @@ class PlanClocks:
         """The month each user's plan clock, started at `since` in situation `case` with `budget`
         left before its threshold, crosses it (NEVER beyond the run), int16."""
         out = np.full(case.size, NEVER, dtype=np.int16)
-        for c in np.unique(case):
-            if c in (CONTRACT, INACTIVE):
-                continue
-            mine = np.flatnonzero(case == c)
-            row = self.cumulative[c]
-            target = row[since[mine]] + budget[mine]
-            month = np.searchsorted(row[1:], target, side="left")  # first m with row[m + 1] >= target
-            out[mine] = np.where(month < self.months, np.maximum(month, since[mine]), NEVER)
+        if case.size == 0:
+            return out
+        order = np.argsort(case, kind="stable")  # users grouped by situation (a radix sort of uint8)
+        ends = np.cumsum(np.bincount(case, minlength=len(self.cumulative)))
+        since_sorted = since[order]
+        target = budget[order].astype(np.float64)
+        month = np.full(case.size, self.months, dtype=np.intp)
+        for c in range(ON_PLAN + 1):  # CONTRACT and INACTIVE have no clock
+            lo, hi = (ends[c - 1] if c else 0), ends[c]
+            if hi > lo:
+                row = self.cumulative[c]
+                target[lo:hi] += np.take(row, since_sorted[lo:hi])
+                month[lo:hi] = np.searchsorted(row[1:], target[lo:hi], side="left")  # first m with row[m + 1] >= target
+        out[order] = np.where(month < self.months, np.maximum(month, since_sorted), NEVER)
         return out
 
     def used(self, case: np.ndarray, since: np.ndarray, month: int) -> np.ndarray:
@@ -72,10 +78,11 @@ def situation(hh: Households, rows: np.ndarray, month: int) -> np.ndarray:
     """The plan situation of users `rows` now (uint8)."""
     u = hh.users
     case = hh.covered.view(np.uint8)[u.household[rows]] + (u.phone5g[rows].view(np.uint8) << 1)
-    case[u.plan5g[rows]] = ON_PLAN
-    case[u.plan5g[rows] & (u.plan_until[rows] >= month)] = CONTRACT
+    on_plan = u.plan5g[rows]
+    case[on_plan] = ON_PLAN
+    case[on_plan & (u.plan_until[rows] >= month)] = CONTRACT
     case[u.active_from[rows] > month] = INACTIVE
-    return case.astype(np.uint8)
+    return case.astype(np.uint8, copy=False)
 
 
 def start(hh: Households, month: int = 0) -> None:
@@ -96,13 +103,14 @@ def resituate(hh: Households, rows: np.ndarray, month: int) -> None:
     if rows.size == 0:
         return
     new = situation(hh, rows, month)
-    changed = rows[new != u.plan_case[rows]]
+    moved = new != u.plan_case[rows]
+    changed = rows[moved]
     if changed.size == 0:
         return
     old, since = u.plan_case[changed], u.plan_since[changed]
     running = (old != CONTRACT) & (old != INACTIVE)
     u.plan_threshold[changed] -= np.where(running, hh.plan_clocks.used(old, since, month), 0.0).astype(np.float32)
-    _restart_situation(hh, changed, situation(hh, changed, month), month)
+    _restart_situation(hh, changed, new[moved], month)
 
 
 def _restart_situation(hh: Households, rows: np.ndarray, case: np.ndarray, month: int) -> None:

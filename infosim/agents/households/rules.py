@@ -58,7 +58,11 @@ def clock_increments_table(mean_life: float, shape: float, max_age: int = 601) -
 def cumulative_replacement_hazard(age: np.ndarray, mean_life: float, shape: float) -> np.ndarray:
     """Integrated replacement hazard of a phone from purchase to `age` months: (age / scale) ** shape."""
     scale = weibull_scale(mean_life, shape)
-    return ((np.asarray(age, dtype=np.float64) / scale) ** shape).astype(np.float32)
+    age = np.asarray(age)
+    if age.dtype.kind in "iu" and age.size > 1024 and age.min(initial=0) >= 0:  # one value per month of age
+        table = ((np.arange(int(age.max()) + 1, dtype=np.float64) / scale) ** shape).astype(np.float32)
+        return np.take(table, age)
+    return ((age.astype(np.float64) / scale) ** shape).astype(np.float32)
 
 
 def logit(p: np.ndarray | float) -> np.ndarray:
