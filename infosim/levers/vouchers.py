@@ -118,6 +118,7 @@ class Vouchers(Lever):
         self.min_spend = np.zeros(n, dtype=np.float32)
         self.expiry = np.zeros(n, dtype=np.int16)
         self._holders: tuple[int, np.ndarray] = (-1, NO_ROWS)
+        self._holding = False  # False: no household holds a voucher (the scans below are skipped)
 
     # ------------------------------------------------------------------ issue
     def eligible(self, hh: HouseholdState) -> np.ndarray:
@@ -172,6 +173,7 @@ class Vouchers(Lever):
                 self.ledger.mark_exhausted(self.name, month)
             chosen = first_come(idx, order_u[idx], n)
             self.face[chosen] = face
+            self._holding |= chosen.size > 0
             self.min_spend[chosen] = wave.min_spend_yuan
             self.expiry[chosen] = month + wave.window_months - 1
             self.committed += n * face_total
@@ -187,7 +189,7 @@ class Vouchers(Lever):
         routine goods (the month's shopping): minimum-spend vouchers if the lever covers goods,
         and vouchers without a minimum, which pay for anything.
         """
-        if purchase.buyer != "household" or not self.cfg.enabled:
+        if purchase.buyer != "household" or not self.cfg.enabled or not self._holding:
             return None
         if purchase.product == GOODS:
             usable = (self.face > 0) & ((self.min_spend == 0) | (GOODS in self.cfg.products))
@@ -264,18 +266,23 @@ class Vouchers(Lever):
 
     def close_month(self, ctx: MonthContext) -> None:
         """Lapse vouchers whose window ended this month and release their commitment."""
+        if not self._holding:
+            return
         weight = self.world.household_weight
         lapsed = (self.face > 0) & (self.expiry <= ctx.month)
         self.committed -= float(self.face[lapsed].astype(np.float64).sum()) * weight
         self.face[lapsed] = 0.0
         if not (self.face > 0).any():
             self.committed = 0.0  # nothing outstanding: clear float rounding
+            self._holding = False
 
     # ------------------------------------------------------------------ outputs
     def outputs(self) -> dict[str, float]:
         """This month's voucher outputs (province totals)."""
         return {
-            "vouchers_held": float(np.count_nonzero(self.face > 0)) * self.world.household_weight,
+            "vouchers_held": (
+                float(np.count_nonzero(self.face > 0)) * self.world.household_weight if self._holding else 0.0
+            ),
             "vouchers_issued_cumulative": self.issued,
             "vouchers_redeemed_cumulative": self.redeemed,
         }

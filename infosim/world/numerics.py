@@ -34,14 +34,6 @@ def float32_at_least(x: float | np.ndarray) -> np.float32 | np.ndarray:
     return t if t.ndim else np.float32(t)
 
 
-def city_blocks(city: np.ndarray) -> list[tuple[int, slice]] | None:
-    """(city, slice) of each city's rows when agents are sorted by city, else None."""
-    if city.size == 0 or np.any(np.diff(city) < 0):
-        return None
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(city)) + 1, [city.size]))
-    return [(int(city[a]), slice(int(a), int(b))) for a, b in itertools.pairwise(starts)]
-
-
 def rows_of_cities(city: np.ndarray, n_cities: int) -> list[slice | np.ndarray]:
     """The rows of each city: slices when agents are sorted by city, index arrays otherwise."""
     if city.size and np.all(np.diff(city) >= 0):

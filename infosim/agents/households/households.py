@@ -11,14 +11,16 @@ rules.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from infosim.agents.households import home_products, phones, plans, spending
 from infosim.parameters import Parameters
 from infosim.world.context import MonthContext
-from infosim.world.geography import area_index
+from infosim.world.geography import N_AREAS, area_index
 from infosim.world.market import MarketPath
-from infosim.world.numerics import blocks, city_blocks, float32_at_least, rows_of_cities
+from infosim.world.numerics import blocks, float32_at_least, rows_of_cities
 from infosim.world.policy import Policy, ProgrammeEffects, Settlement
 from infosim.world.state import NEVER, HouseholdState, UserState
 from infosim.world.ties import LatticeTies
@@ -87,7 +89,6 @@ class Households:
         sp = params.spending
         self.other_spend_base = sp.other_yuan_per_household * self.income_rel**sp.income_elasticity
         self.gigabit_hazard = params.home.gigabit_hazard * self.sqrt_income_rel
-        self.city_blocks = city_blocks(state.city)
         self.covered = np.zeros(state.n, dtype=bool)
         self.gigabit_available = np.zeros(state.n, dtype=bool)
         no_peers = np.zeros(state.n, dtype=np.uint8)
@@ -99,6 +100,8 @@ class Households:
         self.induced: dict[str, float] = {}  # this month's spending each lever induced (province, yuan)
         self.phones_sold = (0.0, 0.0)  # this month's phones bought by the agents: all, 5G
         self._rows_of_city: list[slice | np.ndarray] | None = None
+        self._coverage_ranks: AreaRanks | None = None
+        self._gigabit_ranks: AreaRanks | None = None
         self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
         # Subscriptions that start in month m: _by_start[_joining_bounds[m]:_joining_bounds[m + 1]] (ascending).
         self._by_start = np.argsort(users.active_from, kind="stable")
@@ -111,12 +114,14 @@ class Households:
         """Update who lives under 5G coverage and where gigabit can be ordered (newly covered
         households' users see their plan situation change)."""
         s = self.state
-        before = self.covered.copy()
-        self.covered = self._below_area_threshold(s.loc_u, coverage_by_area, self.covered)
-        users = self.users_of(np.flatnonzero(self.covered != before))
+        if self._coverage_ranks is None:  # households ranked by location quantile within their area
+            self._coverage_ranks = AreaRanks(s.loc_u, self.area, N_AREAS)
+            self._gigabit_ranks = AreaRanks(s.gig_u, self.area, N_AREAS)
+        changed = self._coverage_ranks.update(float32_at_least(coverage_by_area), self.covered)
+        users = self.users_of(changed)
         u = self.users
         plans.resituate(self, users[u.phone5g[users] & ~u.plan5g[users]], month)  # coverage matters only there
-        self.gigabit_available = self._below_area_threshold(s.gig_u, gigabit_by_area, self.gigabit_available)
+        self._gigabit_ranks.update(float32_at_least(gigabit_by_area), self.gigabit_available)
 
     def look_at_peers(self) -> None:
         """Count each household's contacts with a 5G phone, smart home, 4K TV."""
@@ -273,16 +278,36 @@ class Households:
     def _credit(self, lever: str, yuan_per_agent_sum: float) -> None:
         self.induced[lever] = self.induced.get(lever, 0.0) + yuan_per_agent_sum * self.weight
 
-    def _below_area_threshold(self, quantile: np.ndarray, by_area: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """quantile < by_area[area], compared in float32 (exactly as in float64) city block by city block."""
-        thresholds = float32_at_least(by_area)
-        if self.city_blocks is None:
-            return np.less(quantile, thresholds[self.area], out=out)
-        s = self.state
-        for city, rows in self.city_blocks:
-            urban, rural = thresholds[2 * city + 1], thresholds[2 * city]
-            for lo in range(rows.start, rows.stop, 1 << 16):
-                b = slice(lo, min(lo + (1 << 16), rows.stop))
-                is_urban, q = s.urban[b], quantile[b]
-                np.logical_or(is_urban & (q < urban), ~is_urban & (q < rural), out=out[b])
-        return out
+
+class AreaRanks:
+    """Agents ranked by a quantile within their area, to keep ``flag = quantile < threshold[area]``
+    up to date by changing only the agents whose side of the threshold moved.
+
+    Args:
+        quantile: each agent's quantile (float32).
+        area: each agent's area index.
+        n_areas: number of areas.
+    """
+
+    def __init__(self, quantile: np.ndarray, area: np.ndarray, n_areas: int) -> None:
+        order = np.lexsort((quantile, area))  # by area, then quantile (ties keep the row order)
+        self.rows = order
+        self.sorted_quantile = quantile[order]
+        self.bounds = np.searchsorted(area[order], np.arange(n_areas + 1)).tolist()
+        self.below = list(self.bounds[:-1])  # per area: end of the run of agents below the threshold
+
+    def update(self, thresholds: np.ndarray, flag: np.ndarray) -> np.ndarray:
+        """Set `flag` to ``quantile < thresholds[area]`` (float32 thresholds) in place; return the
+        rows whose flag changed, ascending."""
+        changed = []
+        for a, (lo, hi) in enumerate(itertools.pairwise(self.bounds)):
+            if hi == lo:
+                continue
+            end = lo + int(np.searchsorted(self.sorted_quantile[lo:hi], thresholds[a], side="left"))
+            was = self.below[a]
+            if end != was:
+                rows = self.rows[min(end, was) : max(end, was)]
+                flag[rows] = end > was
+                changed.append(rows)
+                self.below[a] = end
+        return np.sort(np.concatenate(changed)) if changed else np.zeros(0, dtype=np.intp)
