@@ -78,17 +78,17 @@ def _pulled_forward(hh: Households, ctx: MonthContext, natural: np.ndarray, disc
     u, m, p = hh.users, ctx.month, hh.params.phones
     idle = u.active_from <= m
     idle[natural] = False
-    idle = np.flatnonzero(idle)
-    if idle.size == 0 or not p.replacement:
-        return idle[:0]
-    bought = u.phone_from[idle]
+    if not p.replacement:
+        return NO_ROWS
+    # Computed for every user slot (cheaper than gathering the idle ones), then kept for the idle.
+    bought = u.phone_from
     age = np.minimum(m - bought, MAX_PHONE_AGE)
     h0 = np.take(replacement_hazard_table(p.life_months, p.life_shape), age)
-    off = discount[idle] if isinstance(discount, np.ndarray) else discount
-    h1 = np.minimum(h0 * np.float32(1.0 + p.pull_forward_per_share * np.asarray(off) / ctx.price_5g), 1.0 - 1e-7)
+    h1 = np.minimum(h0 * np.float32(1.0 + p.pull_forward_per_share * np.asarray(discount) / ctx.price_5g), 1.0 - 1e-7)
     step = -np.log1p(-h1) * np.float32(ctx.demand_index)
-    crossed = hh.clocks.now(bought, m) + step >= u.life_threshold[idle]
-    return idle[crossed]
+    crossed = hh.clocks.now(bought, m) + step >= u.life_threshold
+    crossed &= idle
+    return np.flatnonzero(crossed)
 
 
 def _discount_per_phone(hh: Households, offer: Offer) -> np.ndarray | float:
