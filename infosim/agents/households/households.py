@@ -241,8 +241,9 @@ class Households:
     @staticmethod
     def _follow(flag: np.ndarray, first: np.ndarray, count: np.ndarray, home: np.ndarray, month: int) -> None:
         """A household has the product when one of its users has; the month it first had it."""
-        flag[home] = count[home] > 0
-        new = home[flag[home] & (first[home] == NEVER)]
+        has = count[home] > 0
+        flag[home] = has
+        new = home[has & (first[home] == NEVER)]
         first[new] = month
 
     def national_peer_share(self, ctx: MonthContext) -> float:

@@ -118,8 +118,11 @@ def _restart_situation(hh: Households, rows: np.ndarray, case: np.ndarray, month
     u.plan_case[rows] = case
     u.plan_since[rows] = month
     nxt = hh.plan_clocks.next_change(case, u.plan_since[rows], u.plan_threshold[rows])
-    nxt[case == CONTRACT] = u.plan_until[rows][case == CONTRACT]  # the contract's end is the next event
-    nxt[case == INACTIVE] = u.active_from[rows][case == INACTIVE]
+    contract, inactive = case == CONTRACT, case == INACTIVE
+    if contract.any():
+        nxt[contract] = u.plan_until[rows[contract]]  # the contract's end is the next event
+    if inactive.any():
+        nxt[inactive] = u.active_from[rows[inactive]]
     u.plan_next[rows] = nxt
 
 
