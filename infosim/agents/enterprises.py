@@ -50,6 +50,8 @@ class Enterprises:
         self.manufacturer = state.sector != list(data["sectors"]["names"]).index(OUTSIDE_CLUSTERS)
         self.month_spend = np.zeros(state.n, dtype=np.float32)
         self.stage_at_start = state.stage.copy()  # its cloud spend is inside the IT budget
+        self._start_share: np.ndarray | None = None
+        self._spending_cache: tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         # Star rating needs a minimum cloud spend: firms too small for it stay at 'core'.
         self.star_eligible = self.spend_share[3] * state.it_budget >= cloud["star_min_cloud_spend_yuan"]
         # By stage: the spend and gain shares one stage up add (the top stage adds nothing).
@@ -109,8 +111,21 @@ class Enterprises:
 
     def cloud_spending(self, ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
         """(cloud spend now, cloud spend at the stage held at the start) this month, yuan per firm."""
+        return self._month_spending(ctx)[1:]
+
+    def _month_spending(self, ctx: MonthContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(IT budget, cloud spend now, cloud spend at the start stage) this month, computed once a
+        month (the stages climbed this month are in: firms climb before they report and spend)."""
+        stage = self.state.stage
+        cached = self._spending_cache
+        if cached is not None and cached[0] == ctx.month and cached[1] is stage:
+            return cached[2]
         budget = self.monthly_it_budget(ctx)
-        return self.spend_share[self.state.stage] * budget, self.spend_share[self.stage_at_start] * budget
+        if self._start_share is None:
+            self._start_share = self.spend_share[self.stage_at_start]
+        out = (budget, self.spend_share[stage] * budget, self._start_share * budget)
+        self._spending_cache = (ctx.month, stage, out)
+        return out
 
     def report_cloud_spending(self, ctx: MonthContext, policy: Policy) -> None:
         """Tell the levers the month's cloud spending and what it was at the start stage (tax
@@ -127,8 +142,8 @@ class Enterprises:
     def spend(self, ctx: MonthContext) -> np.ndarray:
         """This month's information spending of one real firm per agent: the IT budget (which holds
         the cloud spend of the start stage) plus the incremental cloud spend of the stages climbed."""
-        now, at_start = self.cloud_spending(ctx)
-        total = (self.monthly_it_budget(ctx) + (now - at_start)).astype(np.float32)
+        budget, now, at_start = self._month_spending(ctx)
+        total = (budget + (now - at_start)).astype(np.float32)
         self.state.spend_total += total
         self.month_spend = total
         return total
