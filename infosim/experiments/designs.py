@@ -75,13 +75,13 @@ class Design:
 
     def table(self) -> pd.DataFrame:
         """One row per point: ``point, policy, sample``, the values, then ``unit:<key>`` columns."""
-        df = pd.DataFrame({"point": range(len(self.points)), "policy": self.policy, "sample": self.sample})
+        columns: dict[str, object] = {"point": range(len(self.points)), "policy": self.policy, "sample": self.sample}
         for key in self.keys:
-            df[key] = [c[key] for c in self.columns]
+            columns[key] = [c[key] for c in self.columns]
         if self.unit is not None:
             for j, key in enumerate(self.unit_keys):
-                df[f"unit:{key}"] = self.unit[:, j]
-        return df
+                columns[f"unit:{key}"] = self.unit[:, j]
+        return pd.DataFrame(columns)  # built at once: inserting ~70 columns one by one fragments the frame
 
 
 # --------------------------------------------------------------------------------------------

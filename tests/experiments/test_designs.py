@@ -186,3 +186,30 @@ def test_designs_are_reproducible_from_the_seed() -> None:
 def test_nothing_varied_is_one_point() -> None:
     d = build_design(make_spec())
     assert len(d) == 1 and d.points == [{}]
+
+
+def test_a_design_with_many_parameters_builds_its_table_without_a_fragmentation_warning() -> None:
+    """68 uncertain parameters (the sensitivity analysis's Morris stage): the table is built in one
+    go, so pandas does not warn 'DataFrame is highly fragmented' into the user's terminal."""
+    import warnings
+
+    from infosim.experiments.designs import Design
+
+    n, keys = 5, [f"parameters.p{i}" for i in range(140)]
+    design = Design(
+        name="lhs",
+        roles=dict.fromkeys(keys, "uncertainty"),
+        kinds={},
+        points=[{k: 0.5 for k in keys} for _ in range(n)],
+        policy=[0] * n,
+        sample=list(range(n)),
+        keys=keys,
+        columns=[{k: 0.5 for k in keys} for _ in range(n)],
+        unit=np.full((n, len(keys)), 0.5),
+        unit_keys=keys,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = design.table()
+    assert table.shape == (n, 3 + 2 * len(keys))
+    assert list(table.columns[:4]) == ["point", "policy", "sample", keys[0]]
