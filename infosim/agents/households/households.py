@@ -11,8 +11,6 @@ rules.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from infosim.agents.households import home_products, phones, plans, spending
@@ -104,7 +102,7 @@ class Households:
         self._gigabit_ranks: AreaRanks | None = None
         self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
         # Subscriptions that start in month m: _by_start[_joining_bounds[m]:_joining_bounds[m + 1]] (ascending).
-        self._by_start = np.argsort(users.active_from, kind="stable")
+        self._by_start = np.argsort(users.active_from, kind="stable").astype(np.int32)
         months = int(users.active_from.max()) + 1 if users.n else 0
         self._joining_bounds = np.searchsorted(users.active_from[self._by_start], np.arange(max(months, 0) + 1))
         plans.start(self)
@@ -284,31 +282,36 @@ class AreaRanks:
     """Agents ranked by a quantile within their area, to keep ``flag = quantile < threshold[area]``
     up to date by changing only the agents whose side of the threshold moved.
 
+    The rank key is area + quantile in float64: exact for float32 quantiles in [0, 1) and a few
+    dozen areas, and ordered as (area, quantile), so one search finds every area's position.
+
     Args:
-        quantile: each agent's quantile (float32).
+        quantile: each agent's quantile (float32, in [0, 1)).
         area: each agent's area index.
         n_areas: number of areas.
     """
 
     def __init__(self, quantile: np.ndarray, area: np.ndarray, n_areas: int) -> None:
-        order = np.lexsort((quantile, area))  # by area, then quantile (ties keep the row order)
-        self.rows = order
-        self.sorted_quantile = quantile[order]
-        self.bounds = np.searchsorted(area[order], np.arange(n_areas + 1)).tolist()
-        self.below = list(self.bounds[:-1])  # per area: end of the run of agents below the threshold
+        key = area.astype(np.float64) + quantile.astype(np.float64)
+        order = np.argsort(key, kind="stable")  # by area, then quantile (ties keep the row order)
+        self.rows = order.astype(np.int32)
+        self.sorted_key = key[order]
+        self.areas = np.arange(n_areas, dtype=np.float64)
+        self.below = np.searchsorted(self.sorted_key, self.areas, side="left")  # nobody below yet
 
     def update(self, thresholds: np.ndarray, flag: np.ndarray) -> np.ndarray:
         """Set `flag` to ``quantile < thresholds[area]`` (float32 thresholds) in place; return the
         rows whose flag changed, ascending."""
-        changed = []
-        for a, (lo, hi) in enumerate(itertools.pairwise(self.bounds)):
-            if hi == lo:
-                continue
-            end = lo + int(np.searchsorted(self.sorted_quantile[lo:hi], thresholds[a], side="left"))
-            was = self.below[a]
-            if end != was:
-                rows = self.rows[min(end, was) : max(end, was)]
-                flag[rows] = end > was
-                changed.append(rows)
-                self.below[a] = end
-        return np.sort(np.concatenate(changed)) if changed else np.zeros(0, dtype=np.intp)
+        # a threshold beyond [0, 1] flags the same agents as 0 or 1 (quantiles lie in [0, 1))
+        bound = self.areas + np.clip(np.asarray(thresholds, dtype=np.float64), 0.0, 1.0)
+        end = np.searchsorted(self.sorted_key, bound, side="left")
+        was, self.below = self.below, end
+        lo, hi = np.minimum(end, was), np.maximum(end, was)
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.intp)
+        starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+        rows = self.rows[starts + np.arange(total)]
+        flag[rows] = np.repeat(end > was, lengths)
+        return np.sort(rows).astype(np.intp)
