@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from infosim.parameters.types import NonNeg, Positive, Share, Strict, Yuan
+from infosim.parameters.types import NonNeg, Positive, Price, Share, Strict, Yuan
 
 __all__ = [
     "EnterpriseParams",
@@ -34,8 +34,8 @@ class PhoneParams(Strict):
     replacement: bool = Field(True, description="phones are replaced as they age (off for docking tests)")
     life_months: Positive = Field(42.0, le=240, description="mean phone life, months")
     life_shape: Positive = Field(2.5, le=20, description="Weibull shape of phone life")
-    price_5g_2020_yuan: Yuan = Field(3300.0, description="average 5G phone price in the first half of 2020")
-    price_5g_floor_yuan: Yuan = Field(2700.0, description="the level the average 5G phone price falls towards")
+    price_5g_2020_yuan: Price = Field(3300.0, description="average 5G phone price in the first half of 2020")
+    price_5g_floor_yuan: Price = Field(2700.0, description="the level the average 5G phone price falls towards")
     price_5g_convergence_per_year: NonNeg = Field(
         0.6, le=10, description="rate (1/yr) at which the 5G price approaches its floor after mid-2020"
     )
@@ -105,10 +105,10 @@ class HomeParams(Strict):
     smart_home_q: NonNeg = Field(0.03, le=5)
     tv4k_p: Share = 0.006
     tv4k_q: NonNeg = Field(0.02, le=5)
-    smart_home_price_yuan: Yuan = 1500.0
-    tv4k_price_yuan: Yuan = 3500.0
+    smart_home_price_yuan: Price = 1500.0
+    tv4k_price_yuan: Price = 3500.0
     broadband_basic_yuan: Yuan = 50.0
-    broadband_gigabit_yuan: Yuan = 100.0
+    broadband_gigabit_yuan: Price = 100.0
     price_elasticity: float = Field(-1.0, le=0, description="hazard elasticity to net price")
 
 

@@ -57,6 +57,8 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Yuan = Annotated[float, Field(ge=0.0, description="yuan"), AfterValidator(_yuan_bound)]
+#: A list price the model divides by (net / list price, offer / price): strictly positive.
+Price = Annotated[float, Field(gt=0.0, description="yuan, > 0"), AfterValidator(_yuan_bound)]
 Month = Annotated[
     str,
     Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description=f"'YYYY-MM', {FIRST_MONTH} to {LAST_MONTH}"),

@@ -120,3 +120,21 @@ def test_bad_override_names_key() -> None:
         load_scenario("vouchers_only", ["levers.vouchers.face=3"])
     with pytest.raises(ScenarioError, match=r"expected key\.path=value"):
         load_scenario("vouchers_only", ["novalue"])
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "parameters.home.tv4k_price_yuan",
+        "parameters.home.smart_home_price_yuan",
+        "parameters.home.broadband_gigabit_yuan",
+        "parameters.phones.price_5g_2020_yuan",
+        "parameters.phones.price_5g_floor_yuan",
+    ],
+)
+def test_a_list_price_the_model_divides_by_must_be_positive(key: str) -> None:
+    """A zero list price made the net/list price ratio infinite and the product silently unsellable
+    (found by the property test); it is now refused, naming the key."""
+    with pytest.raises(ScenarioError, match=rf"{key.replace('.', r'\.')}: Input should be greater than 0"):
+        load_scenario("baseline", [f"{key}=0"])
+    assert load_scenario("baseline", [f"{key}=1"]) is not None
