@@ -50,10 +50,9 @@ class Enterprises:
         self.manufacturer = state.sector != list(data["sectors"]["names"]).index(OUTSIDE_CLUSTERS)
         self.month_spend = np.zeros(state.n, dtype=np.float32)
         self.stage_at_start = state.stage.copy()  # its cloud spend is inside the IT budget
-        self._start_share: np.ndarray | None = None
-        self._spending_cache: tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         # Star rating needs a minimum cloud spend: firms too small for it stay at 'core'.
         self.star_eligible = self.spend_share[3] * state.it_budget >= cloud["star_min_cloud_spend_yuan"]
+        self._start_share = self.spend_share[self.stage_at_start]  # cloud share of the IT budget at the start
         # By stage: the spend and gain shares one stage up add (the top stage adds nothing).
         above = np.minimum(np.arange(4) + 1, 3)
         self._step_spend_share = self.spend_share[above] - self.spend_share
@@ -114,18 +113,9 @@ class Enterprises:
         return self._month_spending(ctx)[1:]
 
     def _month_spending(self, ctx: MonthContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(IT budget, cloud spend now, cloud spend at the start stage) this month, computed once a
-        month (the stages climbed this month are in: firms climb before they report and spend)."""
-        stage = self.state.stage
-        cached = self._spending_cache
-        if cached is not None and cached[0] == ctx.month and cached[1] is stage:
-            return cached[2]
+        """(IT budget, cloud spend now, cloud spend at the start stage) this month, yuan per firm."""
         budget = self.monthly_it_budget(ctx)
-        if self._start_share is None:
-            self._start_share = self.spend_share[self.stage_at_start]
-        out = (budget, self.spend_share[stage] * budget, self._start_share * budget)
-        self._spending_cache = (ctx.month, stage, out)
-        return out
+        return budget, self.spend_share[self.state.stage] * budget, self._start_share * budget
 
     def report_cloud_spending(self, ctx: MonthContext, policy: Policy) -> None:
         """Tell the levers the month's cloud spending and what it was at the start stage (tax

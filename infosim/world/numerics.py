@@ -76,3 +76,41 @@ def keyed_uniforms(seed: int, stream: int, ids: np.ndarray, counter: np.ndarray 
         x ^= np.uint64(key)
         x = _mix64(_mix64(x) + np.uint64(key))
     return (x >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+class AreaRanks:
+    """Agents ranked by a quantile within their area, to keep ``flag = quantile < threshold[area]``
+    up to date by changing only the agents whose side of the threshold moved.
+
+    The rank key is area + quantile in float64: exact for float32 quantiles in [0, 1) and a few
+    dozen areas, and ordered as (area, quantile), so one search finds every area's position.
+
+    Args:
+        quantile: each agent's quantile (float32, in [0, 1)).
+        area: each agent's area index.
+        n_areas: number of areas.
+    """
+
+    def __init__(self, quantile: np.ndarray, area: np.ndarray, n_areas: int) -> None:
+        key = area.astype(np.float64) + quantile.astype(np.float64)
+        order = np.argsort(key, kind="stable")  # by area, then quantile (ties keep the row order)
+        self.rows = order.astype(np.int32)
+        self.sorted_key = key[order]
+        self.areas = np.arange(n_areas, dtype=np.float64)
+        self.below = np.searchsorted(self.sorted_key, self.areas, side="left")  # nobody below yet
+
+    def update(self, thresholds: np.ndarray, flag: np.ndarray) -> np.ndarray:
+        """Set `flag` to ``quantile < thresholds[area]`` (float32 thresholds) in place; return the
+        rows whose flag changed, ascending."""
+        # a threshold beyond [0, 1] flags the same agents as 0 or 1 (quantiles lie in [0, 1))
+        bound = self.areas + np.clip(np.asarray(thresholds, dtype=np.float64), 0.0, 1.0)
+        end = np.searchsorted(self.sorted_key, bound, side="left")
+        was, self.below = self.below, end
+        lo, hi = np.minimum(end, was), np.maximum(end, was)
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.intp)
+        starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+        rows = self.rows[starts + np.arange(total)]
+        flag[rows] = np.repeat(end > was, lengths)
+        return np.sort(rows).astype(np.intp)

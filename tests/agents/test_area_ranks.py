@@ -4,8 +4,7 @@
 import numpy as np
 import pytest
 
-from infosim.agents.households.households import AreaRanks
-from infosim.world.numerics import float32_at_least
+from infosim.world.numerics import AreaRanks, float32_at_least
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

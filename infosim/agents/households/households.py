@@ -18,7 +18,7 @@ from infosim.parameters import Parameters
 from infosim.world.context import MonthContext
 from infosim.world.geography import N_AREAS, area_index
 from infosim.world.market import MarketPath
-from infosim.world.numerics import blocks, float32_at_least, rows_of_cities
+from infosim.world.numerics import AreaRanks, blocks, float32_at_least, rows_of_cities
 from infosim.world.policy import Policy, ProgrammeEffects, Settlement
 from infosim.world.state import NEVER, HouseholdState, UserState
 from infosim.world.ties import LatticeTies
@@ -98,8 +98,9 @@ class Households:
         self.induced: dict[str, float] = {}  # this month's spending each lever induced (province, yuan)
         self.phones_sold = (0.0, 0.0)  # this month's phones bought by the agents: all, 5G
         self._rows_of_city: list[slice | np.ndarray] | None = None
-        self._coverage_ranks: AreaRanks | None = None
-        self._gigabit_ranks: AreaRanks | None = None
+        # households ranked by location quantile within their area (coverage, gigabit availability)
+        self._coverage_ranks = AreaRanks(state.loc_u, self.area, N_AREAS)
+        self._gigabit_ranks = AreaRanks(state.gig_u, self.area, N_AREAS)
         self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
         # Subscriptions that start in month m: _by_start[_joining_bounds[m]:_joining_bounds[m + 1]] (ascending).
         self._by_start = np.argsort(users.active_from, kind="stable").astype(np.int32)
@@ -111,10 +112,6 @@ class Households:
     def observe(self, coverage_by_area: np.ndarray, gigabit_by_area: np.ndarray, month: int = 0) -> None:
         """Update who lives under 5G coverage and where gigabit can be ordered (newly covered
         households' users see their plan situation change)."""
-        s = self.state
-        if self._coverage_ranks is None:  # households ranked by location quantile within their area
-            self._coverage_ranks = AreaRanks(s.loc_u, self.area, N_AREAS)
-            self._gigabit_ranks = AreaRanks(s.gig_u, self.area, N_AREAS)
         changed = self._coverage_ranks.update(float32_at_least(coverage_by_area), self.covered)
         users = self.users_of(changed)
         u = self.users
@@ -277,41 +274,3 @@ class Households:
     def _credit(self, lever: str, yuan_per_agent_sum: float) -> None:
         self.induced[lever] = self.induced.get(lever, 0.0) + yuan_per_agent_sum * self.weight
 
-
-class AreaRanks:
-    """Agents ranked by a quantile within their area, to keep ``flag = quantile < threshold[area]``
-    up to date by changing only the agents whose side of the threshold moved.
-
-    The rank key is area + quantile in float64: exact for float32 quantiles in [0, 1) and a few
-    dozen areas, and ordered as (area, quantile), so one search finds every area's position.
-
-    Args:
-        quantile: each agent's quantile (float32, in [0, 1)).
-        area: each agent's area index.
-        n_areas: number of areas.
-    """
-
-    def __init__(self, quantile: np.ndarray, area: np.ndarray, n_areas: int) -> None:
-        key = area.astype(np.float64) + quantile.astype(np.float64)
-        order = np.argsort(key, kind="stable")  # by area, then quantile (ties keep the row order)
-        self.rows = order.astype(np.int32)
-        self.sorted_key = key[order]
-        self.areas = np.arange(n_areas, dtype=np.float64)
-        self.below = np.searchsorted(self.sorted_key, self.areas, side="left")  # nobody below yet
-
-    def update(self, thresholds: np.ndarray, flag: np.ndarray) -> np.ndarray:
-        """Set `flag` to ``quantile < thresholds[area]`` (float32 thresholds) in place; return the
-        rows whose flag changed, ascending."""
-        # a threshold beyond [0, 1] flags the same agents as 0 or 1 (quantiles lie in [0, 1))
-        bound = self.areas + np.clip(np.asarray(thresholds, dtype=np.float64), 0.0, 1.0)
-        end = np.searchsorted(self.sorted_key, bound, side="left")
-        was, self.below = self.below, end
-        lo, hi = np.minimum(end, was), np.maximum(end, was)
-        lengths = hi - lo
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(0, dtype=np.intp)
-        starts = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
-        rows = self.rows[starts + np.arange(total)]
-        flag[rows] = np.repeat(end > was, lengths)
-        return np.sort(rows).astype(np.intp)

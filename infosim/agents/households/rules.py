@@ -59,7 +59,7 @@ def cumulative_replacement_hazard(age: np.ndarray, mean_life: float, shape: floa
     """Integrated replacement hazard of a phone from purchase to `age` months: (age / scale) ** shape."""
     scale = weibull_scale(mean_life, shape)
     age = np.asarray(age)
-    if age.dtype.kind in "iu" and age.size > 1024 and age.min(initial=0) >= 0:  # one value per month of age
+    if age.dtype.kind in "iu" and age.min(initial=0) >= 0:  # whole months: one value per age
         table = ((np.arange(int(age.max()) + 1, dtype=np.float64) / scale) ** shape).astype(np.float32)
         return np.take(table, age)
     return ((age.astype(np.float64) / scale) ** shape).astype(np.float32)
