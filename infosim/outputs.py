@@ -60,7 +60,7 @@ class OutputCollector:
             "users_4g": (users - plan_users) * wh,
             "users_5g_handset": float(hh.count_5g.sum(dtype=np.int64)) * wh,
             "users_5g_plan": plan_users * wh,
-            "users_5g_network": float(hh.count_both[hh.covered].sum(dtype=np.int64)) * wh,
+            "users_5g_network": float(np.multiply(hh.count_both, hh.covered, dtype=np.int32).sum(dtype=np.int64)) * wh,
             "phones_sold": sold * wh,
             "share_5g_of_phone_sales": sold_5g / sold if sold else 0.0,
             "share_5g_handset_households": _share(s.phone5g),

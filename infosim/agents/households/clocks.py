@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from infosim.world.numerics import SortedTable
+
 NEVER = np.iinfo(np.int16).max  # not replaced within the run
 
 
@@ -49,7 +51,7 @@ class ReplacementClocks:
     def replacement_month_of_new(self, bought_in: int, threshold: np.ndarray) -> np.ndarray:
         """The month phones bought in month `bought_in` wear out (NEVER beyond the run), int16."""
         v = bought_in + 1
-        m = v + np.searchsorted(self.clock[v + self.offset, 1 + v :], threshold, side="left")
+        m = v + SortedTable(self.clock[v + self.offset, 1 + v :]).searchsorted(threshold)
         return np.where(m < self.months, m, NEVER).astype(np.int16)
 
     def replacement_month(self, phone_from: np.ndarray, threshold: np.ndarray) -> np.ndarray:
@@ -66,6 +68,6 @@ class ReplacementClocks:
         for v, lo, hi in zip(values.tolist(), starts.tolist(), ends.tolist(), strict=True):
             after = self.clock[v + self.offset, 1:]  # clock after the wear of months 0, 1, ...
             first = max(v, 0)
-            months[lo:hi] = first + np.searchsorted(after[first:], threshold[order[lo:hi]], side="left")
+            months[lo:hi] = first + SortedTable(after[first:]).searchsorted(threshold[order[lo:hi]])
         out[order] = np.where(months < self.months, months, NEVER)
         return out

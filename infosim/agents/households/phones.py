@@ -74,21 +74,39 @@ def replace_phones(hh: Households, ctx: MonthContext, policy: Policy) -> None:
 
 def _pulled_forward(hh: Households, ctx: MonthContext, natural: np.ndarray, discount: np.ndarray | float) -> np.ndarray:
     """Rows of active users not replacing this month whose clock crosses its threshold with the
-    offer's hazard h1 = min(1, h0 (1 + k x discount / price)) instead of h0: pulled forward."""
+    offer's hazard h1 = min(1, h0 (1 + k x discount / price)) instead of h0: pulled forward.
+
+    A phone's clock with the offer depends only on the month it was bought and the discount, so
+    it is computed once per purchase month for the most common discount (a table) and read by
+    every user with that discount; users with another discount (e.g. voucher holders) are
+    computed one by one, with the same arithmetic.
+    """
     u, m, p = hh.users, ctx.month, hh.params.phones
-    idle = u.active_from <= m
-    idle[natural] = False
     if not p.replacement:
         return NO_ROWS
-    # Computed for every user slot (cheaper than gathering the idle ones), then kept for the idle.
-    bought = u.phone_from
+    clocks, bought = hh.clocks, u.phone_from
+    discount = np.asarray(discount)
+    common = discount if discount.ndim == 0 else np.full(1, discount.min(), dtype=discount.dtype)
+    purchase_months = (np.arange(clocks.clock.shape[0]) - clocks.offset).astype(bought.dtype)
+    table = _clock_with_offer(hh, ctx, purchase_months, common)  # by the month a phone was bought
+    crossed = np.take(table, clocks.row(bought)) >= u.life_threshold
+    if discount.ndim:
+        other = np.flatnonzero(discount != common[0])
+        crossed[other] = _clock_with_offer(hh, ctx, bought[other], discount[other]) >= u.life_threshold[other]
+    crossed &= u.active_from <= m
+    crossed[natural] = False
+    return np.flatnonzero(crossed)
+
+
+def _clock_with_offer(hh: Households, ctx: MonthContext, bought: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    """Replacement clocks of phones bought in `bought` after this month's wear at the offer's
+    hazard h1 = min(1, h0 (1 + k x discount / price)) (float64; `discount` broadcasts)."""
+    m, p = ctx.month, hh.params.phones
     age = np.minimum(m - bought, MAX_PHONE_AGE)
     h0 = np.take(replacement_hazard_table(p.life_months, p.life_shape), age)
-    h1 = np.minimum(h0 * np.float32(1.0 + p.pull_forward_per_share * np.asarray(discount) / ctx.price_5g), 1.0 - 1e-7)
+    h1 = np.minimum(h0 * np.float32(1.0 + p.pull_forward_per_share * discount / ctx.price_5g), 1.0 - 1e-7)
     step = -np.log1p(-h1) * np.float32(ctx.demand_index)
-    crossed = hh.clocks.now(bought, m) + step >= u.life_threshold
-    crossed &= idle
-    return np.flatnonzero(crossed)
+    return hh.clocks.now(bought, m) + step
 
 
 def _discount_per_phone(hh: Households, offer: Offer) -> np.ndarray | float:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from infosim.world.context import STREAM_PLAN, STREAM_PLAN_BUNDLE, MonthContext
-from infosim.world.numerics import keyed_uniforms
+from infosim.world.numerics import SortedTable, keyed_uniforms
 
 if TYPE_CHECKING:
     from infosim.agents.households.households import Households
@@ -48,6 +48,7 @@ class PlanClocks:
         steps = -np.log1p(-hazard)
         self.cumulative = np.concatenate([np.zeros((7, 1)), np.cumsum(steps, axis=1)], axis=1)
         self.months = premium.size
+        self._after = [SortedTable(row[1:]) for row in self.cumulative[: ON_PLAN + 1]]  # value after month m
 
     def next_change(self, case: np.ndarray, since: np.ndarray, budget: np.ndarray) -> np.ndarray:
         """The month each user's plan clock, started at `since` in situation `case` with `budget`
@@ -63,9 +64,8 @@ class PlanClocks:
         for c in range(ON_PLAN + 1):  # CONTRACT and INACTIVE have no clock
             lo, hi = (ends[c - 1] if c else 0), ends[c]
             if hi > lo:
-                row = self.cumulative[c]
-                target[lo:hi] += np.take(row, since_sorted[lo:hi])
-                month[lo:hi] = np.searchsorted(row[1:], target[lo:hi], side="left")  # first m with row[m + 1] >= target
+                target[lo:hi] += np.take(self.cumulative[c], since_sorted[lo:hi])
+                month[lo:hi] = self._after[c].searchsorted(target[lo:hi])  # first m with row[m + 1] >= target
         out[order] = np.where(month < self.months, np.maximum(month, since_sorted), NEVER)
         return out
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from infosim.parameters import PhoneParams
+from infosim.world.numerics import SortedTable
 
 
 def weibull_scale(mean_life: float, shape: float) -> float:
@@ -45,7 +46,7 @@ def stationary_phone_ages(n: int, mean_life: float, shape: float, rng: np.random
     ages = np.arange(600, dtype=np.float64)
     survival = np.exp(-((ages / scale) ** shape))
     cdf = np.cumsum(survival / survival.sum())
-    return np.searchsorted(cdf, rng.random(n)).astype(np.int16)
+    return SortedTable(cdf).searchsorted(rng.random(n)).astype(np.int16)
 
 
 def clock_increments_table(mean_life: float, shape: float, max_age: int = 601) -> np.ndarray:
