@@ -77,12 +77,10 @@ class PlanClocks:
 def situation(hh: Households, rows: np.ndarray, month: int) -> np.ndarray:
     """The plan situation of users `rows` now (uint8)."""
     u = hh.users
-    case = hh.covered.view(np.uint8)[u.household[rows]] + (u.phone5g[rows].view(np.uint8) << 1)
-    on_plan = u.plan5g[rows]
-    case[on_plan] = ON_PLAN
-    case[on_plan & (u.plan_until[rows] >= month)] = CONTRACT
-    case[u.active_from[rows] > month] = INACTIVE
-    return case.astype(np.uint8, copy=False)
+    off_plan = hh.covered.view(np.uint8)[u.household[rows]] + (u.phone5g[rows].view(np.uint8) << 1)
+    on_plan = np.where(u.plan_until[rows] >= month, np.uint8(CONTRACT), np.uint8(ON_PLAN))
+    case = np.where(u.plan5g[rows], on_plan, off_plan)
+    return np.where(u.active_from[rows] > month, np.uint8(INACTIVE), case).astype(np.uint8, copy=False)
 
 
 def start(hh: Households, month: int = 0) -> None:
