@@ -59,16 +59,17 @@ class Enterprises:
         self._step_gain_share = self.gain_share[above] - self.gain_share
         ep = params.enterprises
         self._base_hazard = ep.base_hazard * state.hazard_factor * state.digital  # a firm's climb hazard before peers
+        self._group_row = state.group.astype(np.intp) * 4  # a firm's group's row in (group, stage) tables, flat
 
     def peer_share_next_stage(self) -> np.ndarray:
         """Share of each firm's sector-city peers already at the stage above its own."""
         s = self.state
-        counts = np.bincount(s.group.astype(np.int64) * 4 + s.stage, minlength=self.n_groups * 4)
+        counts = np.bincount(self._group_row + s.stage, minlength=self.n_groups * 4)
         counts = counts.reshape(self.n_groups, 4).astype(np.float32)
         at_least = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # firms at stage >= k
         share = at_least / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
         next_stage = np.minimum(s.stage + 1, 3)
-        return share[s.group, next_stage]
+        return np.take(share.ravel(), self._group_row + next_stage)
 
     def climb_cloud_stages(self, ctx: MonthContext, policy: Policy) -> None:
         """Firms move up one cloud stage when the expected gain beats the cost net of offers."""
