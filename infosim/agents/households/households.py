@@ -125,7 +125,8 @@ class Households:
         if self.ties is None:  # full mixing: every count stays 0; the table holds the population share
             self.peer_share_table = {k: np.array([flag.mean()], dtype=np.float32) for k, flag in flags.items()}
             return
-        bits = s.phone5g.view(np.uint8) | (s.smart_home.view(np.uint8) << 1) | (s.tv4k.view(np.uint8) << 2)
+        # bit b = flag b; multiplied, not shifted: numpy shifts uint8 several times slower
+        bits = s.phone5g.view(np.uint8) | s.smart_home.view(np.uint8) * 2 | s.tv4k.view(np.uint8) * 4
         degree = self.ties.degree
         table = np.arange(degree + 1).astype(np.float32) / np.float32(degree)
         counts = self.ties.counts_of_bits(bits, len(flags))
@@ -145,8 +146,9 @@ class Households:
     def learn(self) -> None:
         """Awareness grows by itself (media, shops) and through contacts who have 5G."""
         s, hp = self.state, self.params.households
-        table = np.float32(hp.awareness_growth_per_month) + np.float32(hp.awareness_peer_weight) * (
-            self.peer_share_table["phone5g"]
+        table = (
+            np.float32(hp.awareness_growth_per_month)
+            + np.float32(hp.awareness_peer_weight) * (self.peer_share_table["phone5g"])
         )
         count = self.peer_count["phone5g"]
         for b in blocks(s.n):
@@ -273,4 +275,3 @@ class Households:
 
     def _credit(self, lever: str, yuan_per_agent_sum: float) -> None:
         self.induced[lever] = self.induced.get(lever, 0.0) + yuan_per_agent_sum * self.weight
-
