@@ -42,20 +42,22 @@ def rows_of_cities(city: np.ndarray, n_cities: int) -> list[slice | np.ndarray]:
     return [np.flatnonzero(city == c) for c in range(n_cities)]
 
 
-class SortedTable:
-    """A short ascending table searched by many keys: ``np.searchsorted(table, keys)`` (side
-    'left', the number of entries below each key), exactly, several times faster.
+class SortedRows:
+    """Short ascending rows searched by many keys, each key in its own row: ``np.searchsorted(
+    table[row], key)`` (side 'left', the number of the row's entries below the key), exactly,
+    several times faster than numpy's search.
 
     numpy's binary search mispredicts a branch at every step for random keys (~45 ns a key on a
-    table of 73). Here the table's range is cut into equal buckets (two per entry); a key's
-    bucket gives the entries certainly below it (those in earlier buckets: the bucket of a value
-    is a non-decreasing function of it, so an entry in an earlier bucket is below the key and one
-    in a later bucket is not), and the few entries of its own bucket are compared one by one.
-    Keys in a bucket crowded with entries (e.g. the flat tail of a distribution function) are
-    searched by ``np.searchsorted``. Keys must not be NaN.
+    row of 73). Here each row's range is cut into equal buckets (two per entry); a key's bucket
+    gives the entries certainly below it (those in earlier buckets: the bucket of a value is a
+    non-decreasing function of it, the same for entries and keys, so an entry in an earlier bucket
+    is below the key and one in a later bucket is not), and the few entries of its own bucket are
+    compared one by one. Keys in a bucket crowded with entries (e.g. the flat tail of a
+    distribution function, a row of equal values) are searched by ``np.searchsorted``. Keys must
+    not be NaN.
 
     Args:
-        table: ascending values (compared as float64).
+        table: ``(rows, n)``, each row ascending (compared as float64).
     """
 
     BUCKETS_PER_ENTRY = 2
@@ -63,41 +65,69 @@ class SortedTable:
     MIN_KEYS = 256  # fewer keys: np.searchsorted is as fast
 
     def __init__(self, table: np.ndarray) -> None:
-        self.table = np.asarray(table, dtype=np.float64)
-        n = self.table.size
-        self._buckets = self.BUCKETS_PER_ENTRY * n
-        lo, hi = (float(self.table[0]), float(self.table[-1])) if n else (0.0, 0.0)
-        self._lo, self._scale = lo, (self._buckets / (hi - lo) if hi > lo else np.inf)
-        self._fast = n >= 2 and bool(np.isfinite(self._scale))
-        if self._fast:
-            per = np.bincount(self._bucket(self.table), minlength=self._buckets)
-            self._most = min(int(per.max()), self.MAX_PER_BUCKET)
-            self._crowded = per > self.MAX_PER_BUCKET
-            self._any_crowded = bool(self._crowded.any())
-            self._below = np.concatenate(([0], np.cumsum(per)[:-1])).astype(np.intp)
-            self._padded = np.concatenate((self.table, np.full(self._most, np.inf)))
+        self.table = np.atleast_2d(np.asarray(table, dtype=np.float64))
+        n_rows, n = self.table.shape
+        self._buckets = max(self.BUCKETS_PER_ENTRY * n, 1)
+        lo = self.table[:, 0].copy() if n else np.zeros(n_rows)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            scale = self._buckets / (self.table[:, -1] - lo) if n else np.ones(n_rows)
+        # any positive scale is exact (only the speed depends on it): 1 for a row of equal values
+        self._lo, self._scale = lo, np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        per = np.zeros((n_rows, self._buckets), dtype=np.intp)
+        for r in range(n_rows):
+            per[r] = np.bincount(self._bucket(self.table[r], self._lo[r], self._scale[r]), minlength=self._buckets)
+        self._most = min(int(per.max(initial=0)), self.MAX_PER_BUCKET)
+        self._crowded = (per > self.MAX_PER_BUCKET).ravel()
+        self._any_crowded = bool(self._crowded.any())
+        self._stride = n + self._most  # each row padded with +inf: the search never runs into the next row
+        padded = np.full((n_rows, self._stride), np.inf)
+        padded[:, :n] = self.table
+        self._padded = padded.ravel()
+        first = np.cumsum(per, axis=1) - per  # entries of the row in earlier buckets
+        self._below = (first + (np.arange(n_rows) * self._stride)[:, None]).ravel()
 
-    def _bucket(self, x: np.ndarray) -> np.ndarray:
-        t = np.subtract(x, self._lo, dtype=np.float64)
-        t *= self._scale
+    def _bucket(self, x: np.ndarray, lo: np.ndarray | float, scale: np.ndarray | float) -> np.ndarray:
+        t = np.subtract(x, lo, dtype=np.float64)
+        t *= scale
         np.clip(t, 0, self._buckets - 1, out=t)
         return t.astype(np.intp)
 
-    def searchsorted(self, keys: np.ndarray) -> np.ndarray:
-        """The number of table entries below each key (intp), as ``np.searchsorted(table, keys)``."""
+    def searchsorted(self, keys: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """For each key, the number of entries of its row (`rows`, default the first) below it (intp)."""
         keys = np.asarray(keys)
-        if not self._fast or keys.size < self.MIN_KEYS:
-            return np.searchsorted(self.table, keys)
-        bucket = self._bucket(keys)
+        if keys.size < self.MIN_KEYS or self.table.shape[1] == 0:
+            return self._numpy(keys, rows)
+        if rows is None:
+            bucket = self._bucket(keys, self._lo[0], self._scale[0])
+            start = 0
+        else:
+            rows = np.asarray(rows, dtype=np.intp)
+            bucket = self._bucket(keys, np.take(self._lo, rows), np.take(self._scale, rows))
+            bucket += rows * self._buckets
+            start = rows * self._stride
         base = np.take(self._below, bucket)
-        count, index = base.copy(), np.empty_like(base)
+        count, index = base - start, np.empty_like(base)
         for j in range(self._most):
             np.add(base, j, out=index)
             count += np.take(self._padded, index) < keys
         if self._any_crowded:
             crowded = np.flatnonzero(np.take(self._crowded, bucket))
-            count[crowded] = np.searchsorted(self.table, keys[crowded])
+            count[crowded] = self._numpy(keys[crowded], None if rows is None else rows[crowded])
         return count
+
+    def _numpy(self, keys: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        if rows is None:
+            return np.searchsorted(self.table[0], keys)
+        out = np.empty(keys.size, dtype=np.intp)
+        for r in np.unique(rows):
+            mine = rows == r
+            out[mine] = np.searchsorted(self.table[r], keys[mine])
+        return out
+
+
+def SortedTable(table: np.ndarray) -> SortedRows:  # noqa: N802 (reads as a class: one sorted row)
+    """One ascending table: ``SortedTable(t).searchsorted(keys) == np.searchsorted(t, keys)``."""
+    return SortedRows(np.asarray(table)[None, :])
 
 
 _MASK64 = (1 << 64) - 1

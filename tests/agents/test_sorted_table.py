@@ -1,4 +1,4 @@
-"""SortedTable.searchsorted (the clocks' fast search) gives exactly np.searchsorted(table, keys):
+"""SortedRows.searchsorted (the clocks' fast search) gives exactly np.searchsorted(table[row], key):
 at entries, between them, outside the table, on tables with repeated values and crowded tails."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infosim.world.numerics import SortedTable
+from infosim.world.numerics import SortedRows, SortedTable
 
 
 def _keys_around(table: np.ndarray, rng: np.random.Generator, n: int = 4_000) -> np.ndarray:
@@ -54,15 +54,32 @@ def test_a_wrong_bucket_rule_would_be_caught() -> None:
     table = np.linspace(0.0, 1.0, 73)
     keys = np.random.default_rng(0).random(1_000)
     fast = SortedTable(table)
-    wrong = np.take(fast._below, fast._bucket(keys))
+    wrong = np.take(fast._below, fast._bucket(keys, fast._lo[0], fast._scale[0]))
     assert not np.array_equal(wrong, np.searchsorted(table, keys))
     np.testing.assert_array_equal(fast.searchsorted(keys), np.searchsorted(table, keys))
 
 
-def test_flat_and_tiny_tables_fall_back_to_numpy() -> None:
-    keys = np.linspace(-1, 2, 1_000)
-    for table in (np.zeros(10), np.ones(1), np.zeros(0)):
+def test_flat_and_tiny_tables_give_numpys_answer() -> None:
+    keys = np.concatenate([np.linspace(-1, 2, 1_000), [np.inf, -np.inf, 0.0, 1.0]])
+    for table in (np.zeros(10), np.ones(1), np.zeros(0), np.array([0.0, 0.0, 1.0])):
         np.testing.assert_array_equal(SortedTable(table).searchsorted(keys), np.searchsorted(table, keys))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_key_is_searched_in_its_own_row(seed: int) -> None:
+    """The plan clocks: one row per situation, rows of very different ranges, one of equal values."""
+    rng = np.random.default_rng(seed)
+    table = np.cumsum(rng.random((7, 73)) * np.array([1e-3, 0.01, 0.2, 1.0, 5.0, 0.0, 0.3])[:, None], axis=1)
+    table[6, 40:] = table[6, 40]  # a hazard that stops
+    rows = rng.integers(0, 7, 20_000).astype(np.uint8)  # as the situations are stored
+    keys = rng.random(rows.size) * table[rows, -1] * 1.2
+    keys[:7] = table[np.arange(7), 10]  # exactly at an entry of their row
+    rows[:7] = np.arange(7)
+    expected = np.array([np.searchsorted(table[r], k) for r, k in zip(rows, keys, strict=True)])
+    found = SortedRows(table).searchsorted(keys, rows)
+    np.testing.assert_array_equal(found, expected)
+    few = slice(0, 100)  # below MIN_KEYS: numpy's search row by row
+    np.testing.assert_array_equal(SortedRows(table).searchsorted(keys[few], rows[few]), expected[few])
 
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from infosim.world.context import STREAM_PLAN, STREAM_PLAN_BUNDLE, MonthContext
-from infosim.world.numerics import SortedTable, keyed_uniforms
+from infosim.world.numerics import SortedRows, keyed_uniforms
 
 if TYPE_CHECKING:
     from infosim.agents.households.households import Households
@@ -40,34 +40,32 @@ class PlanClocks:
 
     def __init__(self, plans: PlanParams, premium: np.ndarray) -> None:
         speed = (plans.premium_yuan_per_user / np.maximum(premium, 1e-6)) ** plans.premium_elasticity
-        take = np.array([plans.hazard_4g_handset, plans.hazard_4g_handset, plans.hazard_5g_handset_uncovered,
-                         plans.hazard_5g_handset_covered])
+        take = np.array(
+            [
+                plans.hazard_4g_handset,
+                plans.hazard_4g_handset,
+                plans.hazard_5g_handset_uncovered,
+                plans.hazard_5g_handset_covered,
+            ]
+        )
         hazard = np.zeros((7, premium.size))
         hazard[:4] = np.minimum(take[:, None] * speed[None, :], 1.0 - 1e-9)
         hazard[ON_PLAN] = plans.lapse_per_month
         steps = -np.log1p(-hazard)
         self.cumulative = np.concatenate([np.zeros((7, 1)), np.cumsum(steps, axis=1)], axis=1)
         self.months = premium.size
-        self._after = [SortedTable(row[1:]) for row in self.cumulative[: ON_PLAN + 1]]  # value after month m
+        self._after = SortedRows(self.cumulative[: ON_PLAN + 1, 1:])  # each clocked situation's value after month m
 
     def next_change(self, case: np.ndarray, since: np.ndarray, budget: np.ndarray) -> np.ndarray:
         """The month each user's plan clock, started at `since` in situation `case` with `budget`
         left before its threshold, crosses it (NEVER beyond the run), int16."""
-        out = np.full(case.size, NEVER, dtype=np.int16)
         if case.size == 0:
-            return out
-        order = np.argsort(case, kind="stable")  # users grouped by situation (a radix sort of uint8)
-        ends = np.cumsum(np.bincount(case, minlength=len(self.cumulative)))
-        since_sorted = since[order]
-        target = budget[order].astype(np.float64)
-        month = np.full(case.size, self.months, dtype=np.intp)
-        for c in range(ON_PLAN + 1):  # CONTRACT and INACTIVE have no clock
-            lo, hi = (ends[c - 1] if c else 0), ends[c]
-            if hi > lo:
-                target[lo:hi] += np.take(self.cumulative[c], since_sorted[lo:hi])
-                month[lo:hi] = self._after[c].searchsorted(target[lo:hi])  # first m with row[m + 1] >= target
-        out[order] = np.where(month < self.months, np.maximum(month, since_sorted), NEVER)
-        return out
+            return np.full(0, NEVER, dtype=np.int16)
+        target = budget.astype(np.float64)
+        target += np.take(self.cumulative.ravel(), case.astype(np.intp) * (self.months + 1) + since)
+        month = self._after.searchsorted(target, np.minimum(case, ON_PLAN))  # first m with row[m + 1] >= target
+        month[case > ON_PLAN] = self.months  # CONTRACT and INACTIVE have no clock
+        return np.where(month < self.months, np.maximum(month, since), NEVER).astype(np.int16)
 
     def used(self, case: np.ndarray, since: np.ndarray, month: int) -> np.ndarray:
         """Hazard accumulated in situation `case` from `since` to the start of `month`."""
