@@ -51,7 +51,7 @@ class ReplacementClocks:
     def replacement_month_of_new(self, bought_in: int, threshold: np.ndarray) -> np.ndarray:
         """The month phones bought in month `bought_in` wear out (NEVER beyond the run), int16."""
         v = bought_in + 1
-        m = v + SortedTable(self.clock[v + self.offset, 1 + v :]).searchsorted(threshold)
+        m = v + np.searchsorted(self.clock[v + self.offset, 1 + v :], threshold)  # mostly beyond: numpy is fast
         return np.where(m < self.months, m, NEVER).astype(np.int16)
 
     def replacement_month(self, phone_from: np.ndarray, threshold: np.ndarray) -> np.ndarray:
