@@ -93,15 +93,27 @@ class SortedRows:
         return t.astype(np.intp)
 
     def searchsorted(self, keys: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """For each key, the number of entries of its row (`rows`, default the first) below it (intp)."""
+        """For each key, the number of entries of its row (`rows`, default the first) below it (intp).
+
+        Keys are searched block by block (BLOCK at a time), so the temporaries stay small and in
+        cache whatever the number of keys (the whole province's users at the start of a run).
+        """
         keys = np.asarray(keys)
         if keys.size < self.MIN_KEYS or self.table.shape[1] == 0:
             return self._numpy(keys, rows)
+        rows = None if rows is None else np.asarray(rows, dtype=np.intp)
+        if keys.size <= BLOCK:
+            return self._search(keys, rows)
+        out = np.empty(keys.size, dtype=np.intp)
+        for b in blocks(keys.size):
+            out[b] = self._search(keys[b], None if rows is None else rows[b])
+        return out
+
+    def _search(self, keys: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         if rows is None:
             bucket = self._bucket(keys, self._lo[0], self._scale[0])
             start = 0
         else:
-            rows = np.asarray(rows, dtype=np.intp)
             bucket = self._bucket(keys, np.take(self._lo, rows), np.take(self._scale, rows))
             bucket += rows * self._buckets
             start = rows * self._stride

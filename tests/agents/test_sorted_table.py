@@ -92,3 +92,15 @@ def test_search_equals_numpy_for_any_table(values: list[float], picked: list[flo
     rng = np.random.default_rng(seed)
     keys = np.concatenate([picked, _keys_around(table, rng, n=300)])
     np.testing.assert_array_equal(SortedTable(table).searchsorted(keys), np.searchsorted(table, keys))
+
+
+def test_many_keys_are_searched_block_by_block_with_the_same_answer() -> None:
+    rng = np.random.default_rng(5)
+    table = np.cumsum(rng.random((3, 73)), axis=1)
+    rows = rng.integers(0, 3, 150_000)  # more than one block of keys
+    keys = rng.random(rows.size) * 40.0
+    expected = np.empty(rows.size, dtype=np.intp)
+    for r in range(3):
+        expected[rows == r] = np.searchsorted(table[r], keys[rows == r])
+    np.testing.assert_array_equal(SortedRows(table).searchsorted(keys, rows), expected)
+    np.testing.assert_array_equal(SortedTable(table[1]).searchsorted(keys), np.searchsorted(table[1], keys))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from infosim.world.context import STREAM_PLAN, STREAM_PLAN_BUNDLE, MonthContext
-from infosim.world.numerics import SortedRows, keyed_uniforms
+from infosim.world.numerics import SortedRows, blocks, keyed_uniforms
 
 if TYPE_CHECKING:
     from infosim.agents.households.households import Households
@@ -84,10 +84,10 @@ def situation(hh: Households, rows: np.ndarray, month: int) -> np.ndarray:
 def start(hh: Households, month: int = 0) -> None:
     """Set every user's plan situation and next change at the start of the run."""
     u = hh.users
-    rows = np.arange(u.n)
-    u.plan_case[:] = situation(hh, rows, month)
     u.plan_since[:] = month
-    u.plan_next[:] = hh.plan_clocks.next_change(u.plan_case, u.plan_since, u.plan_threshold)
+    for b in blocks(u.n):  # block by block: the temporaries stay small at the province's scale
+        u.plan_case[b] = situation(hh, np.arange(b.start, b.stop), month)
+        u.plan_next[b] = hh.plan_clocks.next_change(u.plan_case[b], u.plan_since[b], u.plan_threshold[b])
     waiting = u.plan_case == INACTIVE
     u.plan_next[waiting] = u.active_from[waiting]
 
