@@ -137,9 +137,11 @@ class SortedRows:
         return out
 
 
-def SortedTable(table: np.ndarray) -> SortedRows:  # noqa: N802 (reads as a class: one sorted row)
+class SortedTable(SortedRows):
     """One ascending table: ``SortedTable(t).searchsorted(keys) == np.searchsorted(t, keys)``."""
-    return SortedRows(np.asarray(table)[None, :])
+
+    def __init__(self, table: np.ndarray) -> None:
+        super().__init__(np.asarray(table)[None, :])
 
 
 _MASK64 = (1 << 64) - 1
