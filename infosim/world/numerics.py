@@ -53,8 +53,8 @@ class SortedRows:
     non-decreasing function of it, the same for entries and keys, so an entry in an earlier bucket
     is below the key and one in a later bucket is not), and the few entries of its own bucket are
     compared one by one. Keys in a bucket crowded with entries (e.g. the flat tail of a
-    distribution function, a row of equal values) are searched by ``np.searchsorted``. Keys must
-    not be NaN.
+    distribution function, a row of equal values) are searched by ``np.searchsorted``. Table
+    entries must be finite and keys not NaN.
 
     Args:
         table: ``(rows, n)``, each row ascending (compared as float64).
@@ -87,8 +87,9 @@ class SortedRows:
         self._below = (first + (np.arange(n_rows) * self._stride)[:, None]).ravel()
 
     def _bucket(self, x: np.ndarray, lo: np.ndarray | float, scale: np.ndarray | float) -> np.ndarray:
-        t = np.subtract(x, lo, dtype=np.float64)
-        t *= scale
+        with np.errstate(over="ignore"):  # a key far beyond the row overflows to inf: the last bucket
+            t = np.subtract(x, lo, dtype=np.float64)
+            t *= scale
         np.clip(t, 0, self._buckets - 1, out=t)
         return t.astype(np.intp)
 

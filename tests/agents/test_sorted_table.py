@@ -1,6 +1,8 @@
 """SortedRows.searchsorted (the clocks' fast search) gives exactly np.searchsorted(table[row], key):
 at entries, between them, outside the table, on tables with repeated values and crowded tails."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -104,3 +106,12 @@ def test_many_keys_are_searched_block_by_block_with_the_same_answer() -> None:
         expected[rows == r] = np.searchsorted(table[r], keys[rows == r])
     np.testing.assert_array_equal(SortedRows(table).searchsorted(keys, rows), expected)
     np.testing.assert_array_equal(SortedTable(table[1]).searchsorted(keys), np.searchsorted(table[1], keys))
+
+
+def test_keys_far_beyond_a_narrow_table_give_numpys_answer_without_a_warning() -> None:
+    table = np.array([0.0, 1e-300, 2e-300, 3e-300])  # a bucket scale near 1e300
+    keys = np.concatenate([np.full(300, 1e300), [-1e300, 0.0, 1.5e-300, np.inf, -np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the overflow to inf is expected and harmless: no RuntimeWarning
+        found = SortedTable(table).searchsorted(keys)
+    np.testing.assert_array_equal(found, np.searchsorted(table, keys))
