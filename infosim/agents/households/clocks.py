@@ -31,7 +31,8 @@ class ReplacementClocks:
     def __init__(self, increments: np.ndarray, demand: np.ndarray, max_age: int) -> None:
         months = demand.size
         self.months, self.offset = months, max_age
-        v = np.arange(-max_age, months + 1)[:, None]  # the month each phone was bought (virtual)
+        self.purchase_months = np.arange(-max_age, months + 1, dtype=np.int16)  # of the rows of `clock`
+        v = self.purchase_months.astype(np.int64)[:, None]  # the month each phone was bought (virtual)
         j = np.arange(months)[None, :]
         age = j - v
         inc = increments.astype(np.float64)

@@ -148,7 +148,7 @@ class Households:
         s, hp = self.state, self.params.households
         table = (
             np.float32(hp.awareness_growth_per_month)
-            + np.float32(hp.awareness_peer_weight) * (self.peer_share_table["phone5g"])
+            + np.float32(hp.awareness_peer_weight) * self.peer_share_table["phone5g"]
         )
         count = self.peer_count["phone5g"]
         for b in blocks(s.n):

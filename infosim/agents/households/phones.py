@@ -61,7 +61,7 @@ def replace_phones(hh: Households, ctx: MonthContext, policy: Policy) -> None:
     pulled = _pulled_forward(hh, ctx, natural, discount)
     candidates = np.concatenate([natural, pulled])
     five_a = _chooses_5g(hh, ctx, candidates, discount)
-    buys_a = np.concatenate([np.ones(natural.size, dtype=bool), five_a[natural.size:]])  # pulled: only for 5G
+    buys_a = np.concatenate([np.ones(natural.size, dtype=bool), five_a[natural.size :]])  # pulled: only for 5G
     refused = _settle(hh, ctx, policy, offer, natural, five_b, candidates[buys_a], five_a[buys_a])
     if refused.size:  # refused households keep their decision without the offer
         back = np.isin(u.household[candidates], refused)
@@ -87,7 +87,7 @@ def _pulled_forward(hh: Households, ctx: MonthContext, natural: np.ndarray, disc
     clocks, bought = hh.clocks, u.phone_from
     discount = np.asarray(discount)
     common = discount if discount.ndim == 0 else np.full(1, discount.min(), dtype=discount.dtype)
-    purchase_months = (np.arange(clocks.clock.shape[0]) - clocks.offset).astype(bought.dtype)
+    purchase_months = clocks.purchase_months.astype(bought.dtype, copy=False)
     table = _clock_with_offer(hh, ctx, purchase_months, common)  # by the month a phone was bought
     crossed = np.take(table, clocks.row(bought)) >= u.life_threshold
     if discount.ndim:
