@@ -27,12 +27,14 @@ from infosim.calendar import month_label, parse_month
 from infosim.data import load_table, values
 from infosim.levers import Government
 from infosim.outputs import OutputCollector
-from infosim.population import build_enterprises, build_households, build_users, city_table, small_world_contacts
+from infosim.population import build_enterprises, build_households, build_users, city_table, small_world_ties
 from infosim.results import RunResult
 from infosim.scenario import Scenario, load_scenario
 from infosim.scenario.schema import MIN_ENTERPRISE_AGENTS
 from infosim.world import World
+from infosim.world.background import in_background
 from infosim.world.context import (
+    HOUSEHOLD_DRAWS_EVERY_MONTH,
     STREAM_ENTERPRISES,
     STREAM_HOUSEHOLDS,
     STREAM_POPULATION,
@@ -149,6 +151,11 @@ class InfoConsumptionModel(mesa.Model):
         hh_rng = np.random.default_rng(hh_seq)
         homogeneous = self.params.households.homogeneous
         hh_state = build_households(n_h, hh_rng, homogeneous)
+        net = self.params.network
+        ties_made = None
+        if net.mode == "small_world":  # built on a second core while the users are made
+            net_rng = np.random.default_rng(net_seq)
+            ties_made = in_background(small_world_ties, hh_state.city, net.degree, net.rewire, net.cross_city, net_rng)
         users = build_users(
             hh_state,
             hh_rng,
@@ -158,16 +165,10 @@ class InfoConsumptionModel(mesa.Model):
             (phones.life_months, phones.life_shape),
             homogeneous,
         )
-        net = self.params.network
-        if net.mode == "small_world":
-            contacts = small_world_contacts(
-                hh_state.city, net.degree, net.rewire, net.cross_city, np.random.default_rng(net_seq)
-            )
-        else:
-            contacts = np.zeros((n_h, 0), dtype=np.int32)
         province_income = float(np.average(hh_state.income_pc, weights=hh_state.size)) if n_h else 1.0
         self.market = market_path(self.params, self.start, self.n_months, province_income)
-        self.households = Households(hh_state, users, contacts, self.params, self.household_weight, self.market)
+        ties = ties_made.result() if ties_made is not None else None
+        self.households = Households(hh_state, users, ties, self.params, self.household_weight, self.market)
         self.enterprises = Enterprises(
             build_enterprises(n_e, np.random.default_rng(ent_seq)), self.params, self.enterprise_weight
         )
@@ -262,7 +263,9 @@ class InfoConsumptionModel(mesa.Model):
             )
         hh_out, ent_out = self._draw_buffers
         n_h, n_e = self.households.state.n, self.enterprises.state.n
-        ctx.hh_draws = MonthDraws(self.seed, m, STREAM_HOUSEHOLDS, len(HouseholdDraw), n_h, hh_out)
+        ctx.hh_draws = MonthDraws(
+            self.seed, m, STREAM_HOUSEHOLDS, len(HouseholdDraw), n_h, hh_out, ahead=HOUSEHOLD_DRAWS_EVERY_MONTH
+        )
         ctx.ent_draws = MonthDraws(self.seed, m, STREAM_ENTERPRISES, len(EnterpriseDraw), n_e, ent_out)
         return ctx
 
@@ -292,6 +295,8 @@ class InfoConsumptionModel(mesa.Model):
         hh.adopt_home_products(ctx, gov)
         hh.shop(ctx, gov)
         hh.spend(ctx)
+        if ctx.month + 1 < self.n_months:
+            hh.count_peers_ahead()  # next month's, on a second core while the month's other stages run
 
     def enterprises_decide(self) -> None:
         """Stage 4: the enterprises' behaviours, in order."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from infosim.world.ties import lattice_offsets
+from infosim.world.ties import LatticeTies, lattice_offsets
 
 BLOCK = 1 << 20  # rows per block while building
 
@@ -88,3 +88,11 @@ def small_world_contacts(
         rows, cols = np.nonzero(block == np.arange(lo, lo + block.shape[0], dtype=np.int32)[:, None])
         block[rows, cols] = (lo + rows + 1) % n
     return contacts
+
+
+def small_world_ties(
+    city: np.ndarray, degree: int, rewire: float, cross_city: float, rng: np.random.Generator
+) -> LatticeTies | None:
+    """The ties of :func:`small_world_contacts` kept as a lattice plus exceptions (None without contacts)."""
+    contacts = small_world_contacts(city, degree, rewire, cross_city, rng)
+    return LatticeTies(contacts) if contacts.shape[1] else None

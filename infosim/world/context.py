@@ -9,10 +9,13 @@ analysis pair agents across runs (deadweight).
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+
+from infosim.world.background import in_background
 
 
 class HouseholdDraw(IntEnum):
@@ -24,6 +27,10 @@ class HouseholdDraw(IntEnum):
     VOUCHER_CLAIM = 3
     TOPUP = 4  # whether a voucher holder spends up to the minimum
     ORDER = 5  # first-come order for rationed offers
+
+
+#: The household draw rows every month reads (the home products'): drawn in the background.
+HOUSEHOLD_DRAWS_EVERY_MONTH = HouseholdDraw.TV4K + 1
 
 
 class EnterpriseDraw(IntEnum):
@@ -68,23 +75,39 @@ class MonthDraws:
     not the rows after it are ever drawn; rows nobody reads in a month (e.g. the first-come order
     when no offer is rationed) cost nothing. Index it like the matrix: ``draws[HouseholdDraw.TV4K]``.
 
+    The first `ahead` rows (those read every month) are drawn at once on the background thread
+    (``infosim.world.background``) while the month's earlier stages run; reading any row first
+    waits for them. The values are the same with or without it.
+
     Args:
         seed, month, stream, rows, n: as for :func:`month_draws`.
         out: a ``(rows, n)`` float32 buffer to fill (reused month after month).
+        ahead: rows to draw in the background from the start (0: none).
     """
 
-    def __init__(self, seed: int, month: int, stream: int, rows: int, n: int, out: np.ndarray | None = None) -> None:
+    def __init__(
+        self, seed: int, month: int, stream: int, rows: int, n: int, out: np.ndarray | None = None, ahead: int = 0
+    ) -> None:
         seq = np.random.SeedSequence(seed, spawn_key=(stream, month))
         self._generator = np.random.Generator(np.random.PCG64(seq))
         self._matrix = np.empty((rows, n), dtype=np.float32) if out is None else out
         self._drawn = 0
+        ahead = min(ahead, rows)
+        self._background: Future | None = in_background(self._fill, ahead) if ahead > 0 else None
 
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, agents)."""
         return self._matrix.shape
 
+    def _fill(self, rows: int) -> None:
+        self._generator.random(dtype=np.float32, out=self._matrix[:rows])
+        self._drawn = rows
+
     def _draw_through(self, row: int) -> None:
+        if self._background is not None:
+            self._background.result()
+            self._background = None
         if row >= self._drawn:
             self._generator.random(dtype=np.float32, out=self._matrix[self._drawn : row + 1])
             self._drawn = row + 1

@@ -11,10 +11,13 @@ rules.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import numpy as np
 
 from infosim.agents.households import home_products, phones, plans, spending
 from infosim.parameters import Parameters
+from infosim.world.background import in_background
 from infosim.world.context import MonthContext
 from infosim.world.geography import N_AREAS, area_index
 from infosim.world.market import MarketPath
@@ -32,7 +35,7 @@ class Households:
     Args:
         state: the households' state arrays.
         users: their mobile users (sorted by household).
-        contacts: ``(n, degree)`` contact indices (ignored with full mixing); kept as lattice ties.
+        ties: the households' contacts (None: full mixing).
         params: the scenario's uncertain parameters.
         weight: real households each agent stands for.
         market: the run's national market path (demand, premium, national income).
@@ -57,7 +60,7 @@ class Households:
         self,
         state: HouseholdState,
         users: UserState,
-        contacts: np.ndarray,
+        ties: LatticeTies | None,
         params: Parameters,
         weight: float,
         market: MarketPath,
@@ -70,10 +73,13 @@ class Households:
         users.replace_at[started] = self.clocks.replacement_month(
             users.phone_from[started], users.life_threshold[started]
         )
-        self.ties = LatticeTies(contacts) if contacts.shape[1] and params.network.mode == "small_world" else None
+        self.ties = ties if params.network.mode == "small_world" else None
         self.params = params
         self.weight = weight
         self.area = area_index(state.city, state.urban)
+        # households ranked by location quantile within their area (coverage, gigabit availability),
+        # sorted on the background thread while the rest is set up
+        ranks = in_background(lambda: [AreaRanks(q, self.area, N_AREAS) for q in (state.loc_u, state.gig_u)])
         home = users.household
         self.active_users = np.bincount(home[users.active_from < 0], minlength=state.n).astype(np.float32)
         self.mean_active_users = float(self.active_users.mean()) if state.n else 1.0
@@ -98,15 +104,14 @@ class Households:
         self.induced: dict[str, float] = {}  # this month's spending each lever induced (province, yuan)
         self.phones_sold = (0.0, 0.0)  # this month's phones bought by the agents: all, 5G
         self._rows_of_city: list[slice | np.ndarray] | None = None
-        # households ranked by location quantile within their area (coverage, gigabit availability)
-        self._coverage_ranks = AreaRanks(state.loc_u, self.area, N_AREAS)
-        self._gigabit_ranks = AreaRanks(state.gig_u, self.area, N_AREAS)
+        self._peers_ahead: tuple[np.ndarray, Future] | None = None  # (flag bits, their counts being made)
         self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
         # Subscriptions that start in month m: _by_start[_joining_bounds[m]:_joining_bounds[m + 1]] (ascending).
         self._by_start = np.argsort(users.active_from, kind="stable").astype(np.int32)
         months = int(users.active_from.max()) + 1 if users.n else 0
         self._joining_bounds = np.searchsorted(users.active_from[self._by_start], np.arange(max(months, 0) + 1))
         plans.start(self)
+        self._coverage_ranks, self._gigabit_ranks = ranks.result()
 
     # ------------------------------------------------------------------ what households see
     def observe(self, coverage_by_area: np.ndarray, gigabit_by_area: np.ndarray, month: int = 0) -> None:
@@ -125,13 +130,28 @@ class Households:
         if self.ties is None:  # full mixing: every count stays 0; the table holds the population share
             self.peer_share_table = {k: np.array([flag.mean()], dtype=np.float32) for k, flag in flags.items()}
             return
-        # bit b = flag b; multiplied, not shifted: numpy shifts uint8 several times slower
-        bits = s.phone5g.view(np.uint8) | s.smart_home.view(np.uint8) * 2 | s.tv4k.view(np.uint8) * 4
+        bits = self._peer_bits()
+        ahead, self._peers_ahead = self._peers_ahead, None
+        counts = ahead[1].result() if ahead is not None else None  # always wait: it uses the ties' buffers
+        if counts is None or not np.array_equal(ahead[0], bits):  # nothing counted ahead, or flags moved since
+            counts = self.ties.counts_of_bits(bits, len(PEER_FLAGS))
         degree = self.ties.degree
         table = np.arange(degree + 1).astype(np.float32) / np.float32(degree)
-        counts = self.ties.counts_of_bits(bits, len(flags))
         self.peer_count = dict(zip(flags, counts, strict=True))
         self.peer_share_table = dict.fromkeys(flags, table)
+
+    def count_peers_ahead(self) -> None:
+        """Start counting the contacts' products for next month on the background thread, from the
+        flags as they are now (:meth:`look_at_peers` uses the counts if the flags have not moved)."""
+        if self.ties is not None:
+            bits = self._peer_bits()
+            self._peers_ahead = (bits, in_background(self.ties.counts_of_bits, bits, len(PEER_FLAGS)))
+
+    def _peer_bits(self) -> np.ndarray:
+        """The peer flags packed as bits of one uint8 array (bit b = ``PEER_FLAGS[b]``)."""
+        s = self.state
+        # multiplied, not shifted: numpy shifts uint8 several times slower
+        return s.phone5g.view(np.uint8) | s.smart_home.view(np.uint8) * 2 | s.tv4k.view(np.uint8) * 4
 
     @property
     def contacts(self) -> np.ndarray:
