@@ -56,9 +56,9 @@ class PlanClocks:
         self.months = premium.size
         self._after = SortedRows(self.cumulative[: ON_PLAN + 1, 1:])  # each clocked situation's value after month m
 
-    def next_change(self, case: np.ndarray, since: np.ndarray, budget: np.ndarray) -> np.ndarray:
-        """The month each user's plan clock, started at `since` in situation `case` with `budget`
-        left before its threshold, crosses it (NEVER beyond the run), int16."""
+    def next_change(self, case: np.ndarray, since: np.ndarray | int, budget: np.ndarray) -> np.ndarray:
+        """The month each user's plan clock, started at `since` (per user, or one month for all) in
+        situation `case` with `budget` left before its threshold, crosses it (NEVER beyond the run), int16."""
         if case.size == 0:
             return np.full(0, NEVER, dtype=np.int16)
         target = budget.astype(np.float64)
@@ -113,7 +113,7 @@ def _restart_situation(hh: Households, rows: np.ndarray, case: np.ndarray, month
     u = hh.users
     u.plan_case[rows] = case
     u.plan_since[rows] = month
-    nxt = hh.plan_clocks.next_change(case, u.plan_since[rows], u.plan_threshold[rows])
+    nxt = hh.plan_clocks.next_change(case, month, u.plan_threshold[rows])
     contract, inactive = case == CONTRACT, case == INACTIVE
     if contract.any():
         nxt[contract] = u.plan_until[rows[contract]]  # the contract's end is the next event
