@@ -91,22 +91,29 @@ class LatticeTies:
         contacts[self.rows, cols] = self.targets - self.pad
         return contacts
 
-    def counts_of_bits(self, bits: np.ndarray, nbits: int) -> list[np.ndarray]:
+    def counts_of_bits(self, bits: np.ndarray, nbits: int, out: list[np.ndarray] | None = None) -> list[np.ndarray]:
         """For each bit b < `nbits` of uint8 `bits` (no higher bits set), how many contacts have it set (uint8).
 
         Same counts as :func:`peer_counts_of_bits` on the dense array. Bit b is spread to bit 8b
         of a uint32 (byte lanes that cannot carry into each other, counts being <= 255), summed
-        over the lattice offsets, corrected for the exceptions, block by block.
+        over the lattice offsets, corrected for the exceptions, block by block. `out`: `nbits`
+        uint8 arrays of length n to write the counts into (reused month after month), or None.
         """
         if nbits > 4 or self.degree > 255:
-            return peer_counts_of_bits(self.dense(), bits, nbits)
+            counts = peer_counts_of_bits(self.dense(), bits, nbits)
+            if out is None:
+                return counts
+            for target, count in zip(out, counts, strict=True):
+                target[:] = count
+            return out
         n, pad, padded, bits_padded = self.n, self.pad, self._padded, self._bits_padded
         lanes = np.uint32(0x01010101 & ((1 << (8 * nbits)) - 1))
         for lo in range(0, n, COUNT_BLOCK):
             hi = min(lo + COUNT_BLOCK, n)
             np.bitwise_and(np.multiply(bits[lo:hi], _SPREAD, dtype=np.uint32), lanes, out=padded[pad + lo : pad + hi])
         bits_padded[pad : pad + n] = bits
-        out = [np.empty(n, dtype=np.uint8) for _ in range(nbits)]
+        if out is None:
+            out = [np.empty(n, dtype=np.uint8) for _ in range(nbits)]
         for i, lo in enumerate(range(0, n, COUNT_BLOCK)):
             hi = min(lo + COUNT_BLOCK, n)
             first = pad + lo + self.offsets[0]

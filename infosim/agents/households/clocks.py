@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from infosim.world.numerics import SortedTable
+from infosim.world.numerics import SortedRows
 
 NEVER = np.iinfo(np.int16).max  # not replaced within the run
 
@@ -60,15 +60,13 @@ class ReplacementClocks:
         out = np.full(phone_from.size, NEVER, dtype=np.int16)
         if phone_from.size == 0:
             return out
-        order = np.argsort(phone_from, kind="stable")  # phones grouped by the month they were bought
-        bought = phone_from[order]
-        starts = np.flatnonzero(np.concatenate(([True], bought[1:] != bought[:-1])))
-        values = bought[starts]
-        ends = np.append(starts[1:], bought.size)
-        months = np.empty(phone_from.size, dtype=np.int64)
-        for v, lo, hi in zip(values.tolist(), starts.tolist(), ends.tolist(), strict=True):
-            after = self.clock[v + self.offset, 1:]  # clock after the wear of months 0, 1, ...
-            first = max(v, 0)
-            months[lo:hi] = first + SortedTable(after[first:]).searchsorted(threshold[order[lo:hi]])
-        out[order] = np.where(months < self.months, months, NEVER)
+        row = self.row(phone_from)
+        present = np.zeros(self.clock.shape[0], dtype=bool)
+        present[row] = True
+        after = SortedRows(self.clock[present, 1:])  # the clock of each purchase month present after months 0, 1, ...
+        which = np.take(np.cumsum(present) - 1, row)  # each phone's row of `after`
+        # A phone bought in month v > 0 adds nothing before v (its row is 0 there), so searching the
+        # whole row finds the same month as searching from v on, for any threshold above 0 (max: at 0).
+        months = np.maximum(after.searchsorted(threshold, which), np.maximum(phone_from, 0))
+        out[:] = np.where(months < self.months, months, NEVER)
         return out

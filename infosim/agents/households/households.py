@@ -105,6 +105,7 @@ class Households:
         self.phones_sold = (0.0, 0.0)  # this month's phones bought by the agents: all, 5G
         self._rows_of_city: list[slice | np.ndarray] | None = None
         self._peers_ahead: tuple[np.ndarray, Future] | None = None  # (flag bits, their counts being made)
+        self._counts: list[np.ndarray] | None = None
         self.first_user = np.searchsorted(users.household, np.arange(state.n + 1))  # users sorted by household
         # Subscriptions that start in month m: _by_start[_joining_bounds[m]:_joining_bounds[m + 1]] (ascending).
         self._by_start = np.argsort(users.active_from, kind="stable").astype(np.int32)
@@ -132,9 +133,9 @@ class Households:
             return
         bits = self._peer_bits()
         ahead, self._peers_ahead = self._peers_ahead, None
-        counts = ahead[1].result() if ahead is not None else None  # always wait: it uses the ties' buffers
+        counts = ahead[1].result() if ahead is not None else None  # always wait: it writes the count buffers
         if counts is None or not np.array_equal(ahead[0], bits):  # nothing counted ahead, or flags moved since
-            counts = self.ties.counts_of_bits(bits, len(PEER_FLAGS))
+            counts = self.ties.counts_of_bits(bits, len(PEER_FLAGS), self._count_buffers())
         degree = self.ties.degree
         table = np.arange(degree + 1).astype(np.float32) / np.float32(degree)
         self.peer_count = dict(zip(flags, counts, strict=True))
@@ -143,9 +144,16 @@ class Households:
     def count_peers_ahead(self) -> None:
         """Start counting the contacts' products for next month on the background thread, from the
         flags as they are now (:meth:`look_at_peers` uses the counts if the flags have not moved)."""
-        if self.ties is not None:
+        if self.ties is not None:  # into the buffers of this month's counts: no behaviour reads them again
             bits = self._peer_bits()
-            self._peers_ahead = (bits, in_background(self.ties.counts_of_bits, bits, len(PEER_FLAGS)))
+            counting = in_background(self.ties.counts_of_bits, bits, len(PEER_FLAGS), self._count_buffers())
+            self._peers_ahead = (bits, counting)
+
+    def _count_buffers(self) -> list[np.ndarray]:
+        """The arrays the contacts' counts are written into, month after month (one per peer flag)."""
+        if self._counts is None:
+            self._counts = [np.zeros(self.state.n, dtype=np.uint8) for _ in PEER_FLAGS]
+        return self._counts
 
     def _peer_bits(self) -> np.ndarray:
         """The peer flags packed as bits of one uint8 array (bit b = ``PEER_FLAGS[b]``)."""
