@@ -47,7 +47,9 @@ class Households:
         covered, gigabit_available: where 5G coverage and gigabit reach, this month.
         peer_count: per product flag, how many of each household's contacts own it (uint8);
             ``peer_share_table[flag][count]`` is the share the behaviours use (under full mixing
-            every count is 0 and the table holds the population share).
+            every count is 0 and the table holds the population share). Valid during the
+            household stage: once it ends, the same arrays receive next month's counts on the
+            background thread (:meth:`count_peers_ahead`), so copy them to keep this month's.
         month_spend: this month's information spending of one real household per agent.
         device_spend, freed_spend: this month's device purchases and the extra spending of
             money that offers freed (paid for purchases made anyway), added by :meth:`spend`.
