@@ -214,13 +214,13 @@ def from_store(results: Any) -> ComparisonData:
         breakdowns=_with_runs(results.breakdowns, runs),
         ledger=_with_runs(results.ledger, runs),
         scenarios=scen,
-        provenance=_store_provenance(experiment, runs),
+        provenance=_store_provenance(experiment, runs, done),
         source=str(results.path),
         read_agent_data=read,
     )
 
 
-def _store_provenance(experiment: dict[str, Any], runs: pd.DataFrame) -> dict[str, Any]:
+def _store_provenance(experiment: dict[str, Any], runs: pd.DataFrame, done: pd.DataFrame) -> dict[str, Any]:
     definition = experiment.get("definition", {})
     spec = definition.get("spec", {})
     prov = experiment.get("provenance", {})
@@ -240,6 +240,8 @@ def _store_provenance(experiment: dict[str, Any], runs: pd.DataFrame) -> dict[st
         "versions": prov.get("versions"),
         "python": prov.get("python"),
         "platform": prov.get("platform"),
+        # the numerical environments the compared runs were computed in (docs/experiments.md)
+        "numerics": sorted(set(done["numerics"].dropna()) - {""}) if "numerics" in done else None,
         "command": prov.get("command"),
         "scenario_files": prov.get("scenario_files"),
         "sessions": experiment.get("sessions", []),

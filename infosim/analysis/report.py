@@ -235,7 +235,7 @@ def _provenance_html(cmp: Comparison) -> str:
     prov = dict(cmp.data.provenance)
     rows = []
     for key in ("experiment", "kind", "runs_done", "runs_planned", "replicates", "root_seed", "households", "months",
-                "constants", "created_at", "git", "python", "platform", "command", "plan_sha256"):
+                "constants", "created_at", "git", "python", "platform", "numerics", "command", "plan_sha256"):
         if prov.get(key) not in (None, {}, []):
             rows.append({"item": key, "value": json.dumps(prov[key], default=str) if isinstance(prov[key], dict | list)
                          else str(prov[key])})

@@ -49,7 +49,7 @@ RESERVED_COLUMNS = frozenset(
         "index", "run_id", "scenario", "point", "policy", "sample", "replicate", "seed", "arm", "month",
         "metric", "value", "dimension", "group", "lever", "city", "recipient", "yuan", "product", "kind",
         "agent_id", "status", "started_at", "finished_at", "duration_s", "worker", "error_type", "error",
-        "scenario_sha256", "session",
+        "scenario_sha256", "session", "numerics",
     }
 )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""Provenance of an experiment: code version, git state, library versions, platform, file hashes."""
+"""Provenance of an experiment: code version, git state, library versions, platform, numerical
+environment, file hashes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from infosim.experiments.numerics import numerical_environment
 from infosim.experiments.store import sha256_file
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +79,8 @@ def collect(scenario_refs: dict[str, str | Path], spec_file: Path | None) -> dic
         spec_file: the sweep spec file, if any.
 
     Returns:
-        A JSON-able dict: versions, git state, Python, platform, file hashes, time, command.
+        A JSON-able dict: versions, git state, Python, platform, numerical environment (of this
+        process; each run's is in the manifest), file hashes, time, command.
     """
     scen = {}
     for name, ref in scenario_refs.items():
@@ -93,6 +96,7 @@ def collect(scenario_refs: dict[str, str | Path], spec_file: Path | None) -> dic
         "python_implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "machine": platform.machine(),
+        "numerics": numerical_environment(),
         "command": " ".join(sys.argv),
         "spec_file": file_hashes([spec_file.resolve()])[0] if spec_file else None,
         "scenario_files": scen,

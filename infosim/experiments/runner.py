@@ -26,6 +26,7 @@ from infosim.errors import SpecError
 from infosim.experiments import provenance
 from infosim.experiments.executors import Executor, make_executor
 from infosim.experiments.experiment import Experiment, RunTask, sha256_json
+from infosim.experiments.numerics import mixed_environments_note
 from infosim.experiments.progress import Progress
 from infosim.experiments.store import (
     DESIGN_FILE,
@@ -144,6 +145,7 @@ class _Session:
                     None,
                     m.get("scenario_sha256"),
                     m.get("session"),
+                    m.get("numerics"),
                 )
         return done
 
@@ -161,6 +163,7 @@ class _Session:
             "finished_at": _iso(outcome.finished_at),
             "duration_s": round(outcome.duration_s, 4),
             "worker": outcome.worker,
+            "numerics": outcome.numerics,
             "error_type": outcome.error_type,
             "error": outcome.error,
             "code": self.code,
@@ -177,7 +180,12 @@ class _Session:
             outcome.error,
             task.scenario_sha256,
             self.id,
+            outcome.numerics,
         )
+
+    def numerics_note(self) -> str | None:
+        """A warning if the stored runs were computed in more than one numerical environment."""
+        return mixed_environments_note([row[-1] for row in self.status.values() if row[0] == "done"])
 
     def write_manifest(self, force: bool = False) -> None:
         """Rewrite manifest.parquet (at most every few seconds unless `force`)."""
@@ -198,13 +206,14 @@ STATUS_COLUMNS = (
     "error",
     "scenario_sha256",
     "session",
+    "numerics",
 )
 
 
 def build_manifest(exp: Experiment, status: Mapping[str, tuple[Any, ...]]) -> pd.DataFrame:
     """The manifest: the plan's rows with each run's status (``pending`` if not finished)."""
     plan = exp.plan_table()
-    pending = ("pending", None, None, None, None, None, None, None, None)
+    pending = ("pending", *(None,) * (len(STATUS_COLUMNS) - 1))
     cols = list(zip(*(status.get(rid, pending) for rid in plan["run_id"]), strict=True))
     for name, values in zip(STATUS_COLUMNS, cols or [()] * len(STATUS_COLUMNS), strict=True):
         plan[name] = list(values)
@@ -359,6 +368,10 @@ def run_experiment(
         finally:
             bar.close()
             session.write_manifest(force=True)
+        mixed = session.numerics_note()
+        if mixed:
+            report.notes.append(mixed)
+            warnings.warn(mixed, RuntimeWarning, stacklevel=2)
     report.elapsed_s = time.perf_counter() - t0
     if report.failed:
         warnings.warn(report.summary_line(), RuntimeWarning, stacklevel=2)

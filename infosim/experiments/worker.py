@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from infosim.errors import SpecError
 from infosim.experiments.experiment import RunTask
+from infosim.experiments.numerics import numerics_fingerprint
 from infosim.experiments.params import Kind
 from infosim.scenario import scenario_from_dict
 
@@ -54,6 +55,7 @@ class TaskOutcome:
     error_type: str | None = None
     error: str | None = None
     message: str | None = None
+    numerics: str = ""  # the worker's numerical environment (infosim.experiments.numerics)
 
 
 def default_run_function() -> RunFunction:
@@ -100,8 +102,18 @@ def execute_task(task: RunTask, run_function: RunFunction | None = None) -> Task
             type(exc).__name__,
             traceback.format_exc(),
             str(exc),
+            numerics_fingerprint(),
         )
-    return TaskOutcome(task.run_id, "done", files, started, time.time(), time.perf_counter() - t0, worker)
+    return TaskOutcome(
+        task.run_id,
+        "done",
+        files,
+        started,
+        time.time(),
+        time.perf_counter() - t0,
+        worker,
+        numerics=numerics_fingerprint(),
+    )
 
 
 # --------------------------------------------------------------------------------------------

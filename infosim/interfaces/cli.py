@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -290,8 +291,14 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def _warning_line(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> str:
+    """Warnings on the command line: ``warning: <message>``, without Python's source line."""
+    return f"warning: {message}\n"
+
+
 def main() -> None:
     """Entry point: run the Typer app; user errors become one line on stderr and exit code 2."""
+    warnings.formatwarning = _warning_line
     try:
         code = app(standalone_mode=False)
     except InfosimError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -93,7 +94,9 @@ def _run(
     target = Path(out) if out is not None else Path("results") / exp.name
     err_console.print(f"[bold]infosim[/] {exp.describe().splitlines()[0]} on {ex.describe()} -> {target}")
     try:
-        report = run_experiment(exp, target, executor=ex, resume=resume, overwrite=overwrite, progress=progress)
+        with warnings.catch_warnings():  # printed below as notes
+            warnings.filterwarnings("ignore", message="the runs span", category=RuntimeWarning)
+            report = run_experiment(exp, target, executor=ex, resume=resume, overwrite=overwrite, progress=progress)
     except KeyboardInterrupt:
         err_console.print(f"interrupted: finished runs are stored; continue with --resume --out {target}")
         raise

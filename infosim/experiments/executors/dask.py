@@ -8,10 +8,12 @@ run's resolved scenario with the task, so they need no scenario files.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from infosim.experiments.executors.base import Executor, ExecutorError
+from infosim.experiments.numerics import mixed_environments_note, numerics_fingerprint
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,6 +69,7 @@ class DaskExecutor(Executor):
                 self._client = distributed.Client(self.scheduler, timeout="30s")
             except OSError as exc:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            self._check_numerics()
             return
         options = {
             "n_workers": self.workers,
@@ -78,6 +81,23 @@ class DaskExecutor(Executor):
         }
         self._cluster = distributed.LocalCluster(**options)
         self._client = distributed.Client(self._cluster)
+        self._check_numerics()
+
+    def _check_numerics(self) -> None:
+        """Warn when the workers (now connected) and this process do not share one numerical
+        environment: their runs are then not bit-identical to a serial run here (each sweep run
+        records its worker's environment in the manifest, which catches workers that join later)."""
+        try:
+            by_worker = self._client.run(numerics_fingerprint)
+        except Exception:  # a check, never a reason to fail
+            return
+        note = mixed_environments_note(
+            [numerics_fingerprint(), *by_worker.values()],
+            what="this process and the Dask workers",
+            unit=("process", "processes"),
+        )
+        if note:
+            warnings.warn(note, RuntimeWarning, stacklevel=3)
 
     def shutdown(self, cancel: bool = False) -> None:
         """Close the client (and the LocalCluster if this executor started it)."""
