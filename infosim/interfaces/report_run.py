@@ -62,6 +62,7 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> list[Path]:
     Returns:
         The files written.
     """
+    from infosim.experiments.numerics import numerics_fingerprint
     from infosim.experiments.store import json_safe
 
     out.mkdir(parents=True, exist_ok=True)
@@ -77,6 +78,7 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> list[Path]:
         "seed": result.seed,
         "elapsed_s": result.elapsed_s,
         **{k: v for k, v in result.meta.items()},
+        "numerics": numerics_fingerprint(),  # bit-identical reruns need the same (docs/experiments.md)
     }
     if result.agents is not None:
         files.append(atomic_write(out / "agents.parquet", lambda p: result.agents.to_parquet(p, index=False)))

@@ -60,6 +60,9 @@ def test_run_writes_series_breakdowns_and_chart(tmp_path: Path) -> None:
     meta = json.loads((out / "summary.json").read_text())
     assert meta["run"]["scenario"]["levers"]["vouchers"]["claim_share"] == 0.5
     assert meta["run"]["seed"] == 3
+    from infosim.experiments.numerics import numerics_fingerprint
+
+    assert meta["run"]["numerics"] == numerics_fingerprint()  # the CLI ran here, in this environment
 
 
 @pytest.mark.parametrize(
