@@ -178,8 +178,9 @@ def _take_phones(hh: Households, ctx: MonthContext, rows: np.ndarray, five: np.n
     """Users `rows` take new phones (5G where `five`): a fresh threshold and the month the new phone
     will wear out; those whose phone changed between 4G and 5G are in a new plan situation."""
     u, m = hh.users, ctx.month
-    switched = rows[u.phone5g[rows] != five]
-    hh.set_phones(rows, five, m)
+    changed = u.phone5g[rows] != five
+    switched = rows[changed]
+    hh.set_phones(switched, five[changed], m)  # the others keep their phone type: counts and flags stay
     u.phone_from[rows] = m + 1
     u.purchases[rows] += 1
     threshold = -np.log1p(-keyed_uniforms(ctx.seed, STREAM_PHONE_LIFE, rows, u.purchases[rows]))
