@@ -214,20 +214,21 @@ def from_store(results: Any) -> ComparisonData:
         breakdowns=_with_runs(results.breakdowns, runs),
         ledger=_with_runs(results.ledger, runs),
         scenarios=scen,
-        provenance=_store_provenance(experiment, runs, done),
+        provenance=_store_provenance(experiment, done),
         source=str(results.path),
         read_agent_data=read,
     )
 
 
-def _store_provenance(experiment: dict[str, Any], runs: pd.DataFrame, done: pd.DataFrame) -> dict[str, Any]:
+def _store_provenance(experiment: dict[str, Any], done: pd.DataFrame) -> dict[str, Any]:
+    """What the comparison shows of where its runs came from; `done`: the manifest's done rows."""
     definition = experiment.get("definition", {})
     spec = definition.get("spec", {})
     prov = experiment.get("provenance", {})
     return {
         "experiment": experiment.get("name"),
         "kind": experiment.get("kind"),
-        "runs_done": len(runs),
+        "runs_done": len(done),
         "runs_planned": experiment.get("n_runs"),
         "replicates": spec.get("replicates"),
         "root_seed": spec.get("seed"),

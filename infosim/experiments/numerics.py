@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import platform
+from collections import Counter
 from importlib import metadata
 from typing import Any
 
@@ -72,13 +73,12 @@ def mixed_environments_note(
 ) -> str | None:
     """A warning when `fingerprints` (one per run or worker; empty ones ignored) name more than
     one numerical environment, else None."""
-    distinct = sorted({f for f in fingerprints if f})
-    if len(distinct) < 2:
+    counts = Counter(f for f in fingerprints if f)
+    if len(counts) < 2:
         return None
-    counts = {f: sum(g == f for g in fingerprints) for f in distinct}
-    listed = "; ".join(f"{f} ({n} {unit[n != 1]})" for f, n in counts.items())
+    listed = "; ".join(f"{f} ({n} {unit[n != 1]})" for f, n in sorted(counts.items()))
     return (
-        f"{what} span {len(distinct)} numerical environments: {listed}. Runs of the same "
+        f"{what} span {len(counts)} numerical environments: {listed}. Runs of the same "
         "scenario and seed are bit-identical only within one environment: numpy's SIMD code for "
         "exp/log differs between CPUs, so money and station totals can differ in their last digits "
         "(and, rarely, a decision) from a rerun elsewhere; see docs/experiments.md, Reproducibility"

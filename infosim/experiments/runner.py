@@ -185,7 +185,8 @@ class _Session:
 
     def numerics_note(self) -> str | None:
         """A warning if the stored runs were computed in more than one numerical environment."""
-        return mixed_environments_note([row[-1] for row in self.status.values() if row[0] == "done"])
+        at = STATUS_COLUMNS.index("numerics")
+        return mixed_environments_note([row[at] for row in self.status.values() if row[0] == "done"])
 
     def write_manifest(self, force: bool = False) -> None:
         """Rewrite manifest.parquet (at most every few seconds unless `force`)."""
